@@ -1,0 +1,43 @@
+# The two set-up commands of the README: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test test-slow lint bench install dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+
+# Runtime install: NumPy and the CLI/data packages only.
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install -e .
+	touch $@
+
+# Dev install: adds pytest, hypothesis, ruff and the PyTorch CPU oracle.
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(BIN)/python -m pip install -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+dev: $(VENV)/.installed-dev
+
+demo: install
+	$(BIN)/groundup --version
+	$(BIN)/python -m groundup.demo
+
+test: dev
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m pytest -n 2 -m "not slow"
+
+test-slow: dev
+	$(BIN)/python -m pytest -n 2 -m slow
+
+lint: dev
+	$(BIN)/ruff check src tests benchmarks
+
+bench: dev
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info

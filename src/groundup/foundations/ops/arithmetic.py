@@ -1,0 +1,199 @@
+r"""Binary arithmetic: $a+b$, $a-b$, $ab$, $a/b$, $a^b$, $-a$ and the matrix product.
+
+Inputs broadcast as in NumPy. Each backward returns gradients in the output's shape;
+the engine sums them back to each input's shape (the one place broadcasting is undone).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from groundup.foundations.autograd import Function, Node
+
+
+def _broadcast_error(op: str, a: Any, b: Any) -> ValueError:
+    return ValueError(
+        f"{op}: shapes {tuple(np.shape(a))} and {tuple(np.shape(b))} cannot be broadcast together"
+    )
+
+
+class Add(Function):
+    r"""$y = a + b$; $\partial y/\partial a = 1$, $\partial y/\partial b = 1$."""
+
+    @staticmethod
+    def forward(ctx: Node, a: Any, b: Any) -> np.ndarray:
+        try:
+            return np.add(a, b)
+        except ValueError:
+            raise _broadcast_error("add", a, b) from None
+
+    @staticmethod
+    def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
+        return grad, grad
+
+
+class Sub(Function):
+    r"""$y = a - b$; $\partial y/\partial a = 1$, $\partial y/\partial b = -1$."""
+
+    @staticmethod
+    def forward(ctx: Node, a: Any, b: Any) -> np.ndarray:
+        try:
+            return np.subtract(a, b)
+        except ValueError:
+            raise _broadcast_error("sub", a, b) from None
+
+    @staticmethod
+    def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
+        return grad, (-grad if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    r"""$y = a b$; $\partial y/\partial a = b$, $\partial y/\partial b = a$."""
+
+    @staticmethod
+    def forward(ctx: Node, a: Any, b: Any) -> np.ndarray:
+        try:
+            return np.multiply(a, b)
+        except ValueError:
+            raise _broadcast_error("mul", a, b) from None
+
+    @staticmethod
+    def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
+        a, b = ctx.inputs
+        ga = grad * b if ctx.needs_input_grad[0] else None
+        gb = grad * a if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Div(Function):
+    r"""$y = a / b$; $\partial y/\partial a = 1/b$, $\partial y/\partial b = -a/b^2$."""
+
+    @staticmethod
+    def forward(ctx: Node, a: Any, b: Any) -> np.ndarray:
+        try:
+            return np.true_divide(a, b)
+        except ValueError:
+            raise _broadcast_error("div", a, b) from None
+
+    @staticmethod
+    def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
+        a, b = ctx.inputs
+        ga = grad / b if ctx.needs_input_grad[0] else None
+        gb = -grad * a / (b * b) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Neg(Function):
+    r"""$y = -a$; $\partial y/\partial a = -1$."""
+
+    @staticmethod
+    def forward(ctx: Node, a: np.ndarray) -> np.ndarray:
+        return np.negative(a)
+
+    @staticmethod
+    def backward(ctx: Node, grad: Any) -> Any:
+        return -grad
+
+
+class Pow(Function):
+    r"""$y = a^b$; $\partial y/\partial a = b\,a^{b-1}$, $\partial y/\partial b = a^b \ln a$.
+
+    As in PyTorch, the exponent's gradient is taken as 0 where $a = 0$ and $b \ge 0$
+    (where $a^b \ln a$ is $0 \cdot (-\infty)$).
+    """
+
+    @staticmethod
+    def forward(ctx: Node, a: Any, b: Any) -> np.ndarray:
+        try:
+            return np.power(a, b)
+        except ValueError:
+            raise _broadcast_error("pow", a, b) from None
+
+    @staticmethod
+    def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
+        from groundup.foundations.ops.elementwise import where
+
+        a, b = ctx.inputs
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            if isinstance(b, int | float) and b == 2:
+                ga = grad * (2.0 * a)
+            else:
+                ga = grad * b * a ** (b - 1)
+        if ctx.needs_input_grad[1]:
+            a_arr = a.data if hasattr(a, "data") else np.asarray(a)
+            b_arr = b.data
+            zero = (a_arr == 0) & (b_arr >= 0)
+            ga_log = ctx.output * _log(a)
+            gb = grad * where(zero, 0.0, ga_log)
+        return ga, gb
+
+
+def _log(a: Any) -> Any:
+    from groundup.foundations.ops.elementwise import Log
+
+    if hasattr(a, "data"):
+        return a.log()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return Log.apply(np.asarray(a, dtype=np.result_type(a, np.float32)))
+
+
+class MatMul(Function):
+    r"""Batched matrix product $Y = AB$ (NumPy/PyTorch ``@`` semantics, 1-D and batches).
+
+    $\partial L/\partial A = (\partial L/\partial Y)\,B^\top$ and
+    $\partial L/\partial B = A^\top(\partial L/\partial Y)$, with batch axes broadcast
+    (and summed back by the engine). A 1-D operand is a row (left) or column (right)
+    vector whose added axis is removed from the result.
+    """
+
+    @staticmethod
+    def forward(ctx: Node, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        a_shape, b_shape = np.shape(a), np.shape(b)
+        if len(a_shape) == 0 or len(b_shape) == 0:
+            raise ValueError(
+                f"matmul: both operands need at least 1 dimension, got shapes {a_shape} and {b_shape}"
+            )
+        k_a = a_shape[-1]
+        k_b = b_shape[-2] if len(b_shape) > 1 else b_shape[0]
+        if k_a != k_b:
+            raise ValueError(
+                f"matmul: shapes {a_shape} and {b_shape} are not aligned: "
+                f"{k_a} (last dim of the first) != {k_b} "
+                f"({'dim -2' if len(b_shape) > 1 else 'size'} of the second)"
+            )
+        try:
+            return np.matmul(a, b)
+        except ValueError:
+            raise ValueError(
+                f"matmul: batch dimensions of shapes {a_shape} and {b_shape} cannot be broadcast"
+            ) from None
+
+    @staticmethod
+    def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
+        a, b = ctx.inputs
+        need_a, need_b = ctx.needs_input_grad
+        ga = gb = None
+        if a.ndim == 1 and b.ndim == 1:  # inner product: grad is a scalar
+            return (grad * b if need_a else None), (grad * a if need_b else None)
+        if a.ndim == 1:  # (k,) @ (..., k, m) -> (..., m)
+            g = grad.unsqueeze(-2)  # (..., 1, m)
+            if need_a:
+                ga = (g @ b.mT).squeeze(-2)  # (..., k)
+            if need_b:
+                gb = a.unsqueeze(-1) @ g  # (..., k, m)
+            return ga, gb
+        if b.ndim == 1:  # (..., n, k) @ (k,) -> (..., n)
+            g = grad.unsqueeze(-1)  # (..., n, 1)
+            if need_a:
+                ga = g @ b.unsqueeze(0)  # (..., n, k)
+            if need_b:
+                gb = (a.mT @ g).squeeze(-1)  # (..., k)
+            return ga, gb
+        if need_a:
+            ga = grad @ b.mT  # (..., n, k)
+        if need_b:
+            gb = a.mT @ grad  # (..., k, m)
+        return ga, gb

@@ -1,0 +1,172 @@
+r"""Elementwise functions and their derivatives.
+
+Each derivative is written with tensor operations (the saved output where that is
+cheaper, as $\frac{d}{dx}e^x = e^x$), so it can itself be differentiated.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from groundup.foundations.autograd import Function, Node
+from groundup.utils.math_utils import sigmoid as _np_sigmoid
+
+
+class Exp(Function):
+    r"""$y = e^x$; $y' = e^x = y$."""
+
+    @staticmethod
+    def forward(ctx: Node, x: np.ndarray) -> np.ndarray:
+        return np.exp(x)
+
+    @staticmethod
+    def backward(ctx: Node, grad: Any) -> Any:
+        return grad * ctx.output
+
+
+class Log(Function):
+    r"""$y = \ln x$; $y' = 1/x$."""
+
+    @staticmethod
+    def forward(ctx: Node, x: np.ndarray) -> np.ndarray:
+        return np.log(x)
+
+    @staticmethod
+    def backward(ctx: Node, grad: Any) -> Any:
+        return grad / ctx.inputs[0]
+
+
+class Sqrt(Function):
+    r"""$y = \sqrt{x}$; $y' = 1/(2\sqrt{x}) = 1/(2y)$."""
+
+    @staticmethod
+    def forward(ctx: Node, x: np.ndarray) -> np.ndarray:
+        return np.sqrt(x)
+
+    @staticmethod
+    def backward(ctx: Node, grad: Any) -> Any:
+        return grad / (2.0 * ctx.output)
+
+
+class Abs(Function):
+    r"""$y = |x|$; $y' = \operatorname{sign}(x)$ (0 at 0, as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx: Node, x: np.ndarray) -> np.ndarray:
+        ctx.sign = np.sign(x)
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx: Node, grad: Any) -> Any:
+        return grad * ctx.sign
+
+
+class Tanh(Function):
+    r"""$y = \tanh x$; $y' = 1 - \tanh^2 x = 1 - y^2$."""
+
+    @staticmethod
+    def forward(ctx: Node, x: np.ndarray) -> np.ndarray:
+        return np.tanh(x)
+
+    @staticmethod
+    def backward(ctx: Node, grad: Any) -> Any:
+        y = ctx.output
+        return grad * (1.0 - y * y)
+
+
+class Sigmoid(Function):
+    r"""$\sigma(x) = 1/(1+e^{-x})$, $\sigma'(x) = \sigma(x)(1-\sigma(x))$."""
+
+    @staticmethod
+    def forward(ctx: Node, x: np.ndarray) -> np.ndarray:
+        return _np_sigmoid(x)
+
+    @staticmethod
+    def backward(ctx: Node, grad: Any) -> Any:
+        y = ctx.output
+        return grad * (y * (1.0 - y))
+
+
+class ReLU(Function):
+    r"""$y = \max(0, x)$; $y' = [x > 0]$ (0 at 0, as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx: Node, x: np.ndarray) -> np.ndarray:
+        out = np.maximum(x, 0)
+        ctx.mask = out > 0
+        return out
+
+    @staticmethod
+    def backward(ctx: Node, grad: Any) -> Any:
+        return where(ctx.mask, grad, 0.0)
+
+
+class Maximum(Function):
+    r"""$y = \max(a, b)$; the gradient goes to the larger input, split evenly on ties."""
+
+    @staticmethod
+    def forward(ctx: Node, a: Any, b: Any) -> np.ndarray:
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
+        a, b = (getattr(x, "data", x) for x in ctx.inputs)
+        # weight of a: 1 where a > b, 1/2 where a == b, 0 where a < b
+        w = (np.greater(a, b) + 0.5 * np.equal(a, b)).astype(grad.dtype)
+        return grad * w, grad * (1.0 - w)
+
+
+class Minimum(Function):
+    r"""$y = \min(a, b)$; the gradient goes to the smaller input, split evenly on ties."""
+
+    @staticmethod
+    def forward(ctx: Node, a: Any, b: Any) -> np.ndarray:
+        return np.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
+        a, b = (getattr(x, "data", x) for x in ctx.inputs)
+        w = (np.less(a, b) + 0.5 * np.equal(a, b)).astype(grad.dtype)
+        return grad * w, grad * (1.0 - w)
+
+
+class Where(Function):
+    r"""$y = c \,?\, a : b$ elementwise; the gradient is routed by the (constant) condition."""
+
+    @staticmethod
+    def forward(ctx: Node, cond: np.ndarray, a: Any, b: Any) -> np.ndarray:
+        ctx.cond = np.asarray(cond, dtype=bool)
+        return np.where(ctx.cond, a, b)
+
+    @staticmethod
+    def backward(ctx: Node, grad: Any) -> tuple[None, Any, Any]:
+        need_a, need_b = ctx.needs_input_grad[1:]
+        ga = where(ctx.cond, grad, 0.0) if need_a else None
+        gb = where(ctx.cond, 0.0, grad) if need_b else None
+        return None, ga, gb
+
+
+def where(cond: Any, a: Any, b: Any) -> Any:
+    """``a`` where ``cond`` is true, else ``b`` (as ``torch.where``); differentiable in a, b."""
+    cond = getattr(cond, "data", cond)
+    return Where.apply(cond, a, b)
+
+
+class Clip(Function):
+    r"""$y = \min(\max(x, lo), hi)$; $y' = [lo \le x \le hi]$ (as ``torch.clamp``)."""
+
+    @staticmethod
+    def forward(ctx: Node, x: np.ndarray, min: Any = None, max: Any = None) -> np.ndarray:
+        mask = np.ones(x.shape, dtype=bool)
+        if min is not None:
+            mask &= x >= min
+        if max is not None:
+            mask &= x <= max
+        ctx.mask = mask
+        return np.clip(x, min, max).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Node, grad: Any) -> Any:
+        return where(ctx.mask, grad, 0.0)

@@ -1,0 +1,116 @@
+"""Shape checks and broadcasting helpers.
+
+Broadcasting stretches size-1 (or missing leading) axes. Its adjoint, used by every
+backward pass in the library, sums the gradient back over those axes:
+:func:`sum_to_shape`. The autograd engine calls it in exactly one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def _fmt(shape: Sequence[int | None]) -> str:
+    return (
+        "("
+        + ", ".join("*" if s is None else str(s) for s in shape)
+        + (",)" if len(shape) == 1 else ")")
+    )
+
+
+def check_shape(name: str, array: np.ndarray, expected: Sequence[int | None]) -> None:
+    """Raise ``ValueError`` unless ``array.shape`` matches ``expected``.
+
+    ``None`` in ``expected`` matches any size.
+
+    >>> check_shape("x", np.zeros((2, 3)), (None, 3))
+    >>> check_shape("x", np.zeros((2, 4)), (None, 3))
+    Traceback (most recent call last):
+    ...
+    ValueError: x: expected shape (*, 3), got (2, 4)
+    """
+    shape = np.shape(array)
+    ok = len(shape) == len(expected) and all(e is None or e == s for e, s in zip(expected, shape))
+    if not ok:
+        raise ValueError(f"{name}: expected shape {_fmt(expected)}, got {_fmt(shape)}")
+
+
+def check_ndim(name: str, array: np.ndarray, ndim: int | Sequence[int]) -> None:
+    """Raise ``ValueError`` unless ``array`` has ``ndim`` dimensions (or one of them)."""
+    allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+    actual = np.ndim(array)
+    if actual not in allowed:
+        want = " or ".join(str(n) for n in allowed)
+        raise ValueError(
+            f"{name}: expected a {want}-D array, got {actual}-D with shape {_fmt(np.shape(array))}"
+        )
+
+
+def check_same_shape(name_a: str, a: np.ndarray, name_b: str, b: np.ndarray) -> None:
+    """Raise ``ValueError`` unless ``a`` and ``b`` have the same shape."""
+    if np.shape(a) != np.shape(b):
+        raise ValueError(
+            f"{name_a} and {name_b} must have the same shape, "
+            f"got {_fmt(np.shape(a))} and {_fmt(np.shape(b))}"
+        )
+
+
+def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
+    """The shape that ``shapes`` broadcast to; a ``ValueError`` naming them if none.
+
+    >>> broadcast_shapes((3, 1), (1, 4))
+    (3, 4)
+    """
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        listed = " and ".join(_fmt(s) for s in shapes)
+        raise ValueError(f"shapes {listed} cannot be broadcast together") from None
+
+
+def sum_to_shape(grad: np.ndarray, shape: Sequence[int]) -> np.ndarray:
+    r"""Undo a broadcast: sum ``grad`` over the axes that broadcasting stretched.
+
+    If $y = \mathrm{broadcast}(x)$ then $\partial L/\partial x_i = \sum_{j \to i}
+    \partial L/\partial y_j$: leading axes that broadcasting added are summed away, and
+    axes where ``shape`` has size 1 are summed with ``keepdims``.
+
+    >>> sum_to_shape(np.ones((3, 4)), (3, 1)).ravel().tolist()
+    [4.0, 4.0, 4.0]
+    >>> sum_to_shape(np.ones((2, 3, 4)), (4,)).tolist()
+    [6.0, 6.0, 6.0, 6.0]
+    """
+    shape = tuple(shape)
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    if lead < 0:
+        raise ValueError(f"cannot sum gradient of shape {_fmt(grad.shape)} to {_fmt(shape)}")
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, s in enumerate(shape) if s == 1 and grad.shape[lead + i] != 1
+    )
+    out = grad.sum(axis=axes, keepdims=True) if axes else grad
+    if lead:
+        out = out.reshape(shape)
+    if out.shape != shape:
+        raise ValueError(f"cannot sum gradient of shape {_fmt(grad.shape)} to {_fmt(shape)}")
+    return out
+
+
+def normalize_axes(dim: int | Sequence[int] | None, ndim: int) -> tuple[int, ...]:
+    """``dim`` (an int, a sequence, or ``None`` for all) as sorted non-negative axes.
+
+    >>> normalize_axes(-1, 3)
+    (2,)
+    """
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, int | np.integer) else tuple(dim)
+    out = []
+    for d in dims:
+        if not -max(ndim, 1) <= d < max(ndim, 1):
+            raise IndexError(f"dim {d} is out of range for a tensor with {ndim} dimensions")
+        out.append(int(d) % max(ndim, 1))
+    return tuple(sorted(set(out)))

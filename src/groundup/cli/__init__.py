@@ -23,7 +23,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-app.add_typer(run.app, name="run")
+app.command(name="run", help="Train a milestone model and check its target.")(run.run)
 app.add_typer(data.app, name="data")
 app.add_typer(learn.app, name="learn")
 app.add_typer(bench.app, name="bench")

@@ -1,0 +1,3 @@
+"""Regression: ordinary least squares (closed form and gradient descent) and ridge."""
+
+__all__: list[str] = []

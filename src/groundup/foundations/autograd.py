@@ -43,22 +43,70 @@ def is_grad_enabled() -> bool:
     return _GradMode.enabled
 
 
-class set_grad_enabled(contextlib.ContextDecorator):
-    """Context manager (and decorator) that turns recording on or off."""
+class _GradModeContext(contextlib.ContextDecorator):
+    """Base of the grad-mode switches: sets ``_GradMode.enabled`` to ``self.mode`` inside.
 
-    def __init__(self, mode: bool) -> None:
-        self.mode = bool(mode)
-        self.prev = _GradMode.enabled
-        _GradMode.enabled = self.mode  # like torch: takes effect when called
+    The previous mode is kept on a stack, and a decorated function gets a fresh copy per
+    call (``_recreate_cm``), so nesting and recursion restore the right mode.
+    """
+
+    mode: bool = True
+
+    def __init__(self) -> None:
+        self._prev: list[bool] = []
+
+    def _recreate_cm(self) -> _GradModeContext:
+        clone = object.__new__(type(self))
+        clone.mode = self.mode
+        clone._prev = []
+        return clone
 
     def __enter__(self) -> None:
-        pass
+        self._prev.append(_GradMode.enabled)
+        _GradMode.enabled = self.mode
 
     def __exit__(self, *exc: object) -> None:
-        _GradMode.enabled = self.prev
+        _GradMode.enabled = self._prev.pop()
 
 
-class no_grad(contextlib.ContextDecorator):
+class set_grad_enabled(_GradModeContext):
+    """Turn recording on or off: as a call, a ``with`` block, or a decorator (as PyTorch).
+
+    Called as a plain function it takes effect at once; as a context manager or decorator
+    the previous mode is restored on exit.
+
+    >>> from groundup import is_grad_enabled, set_grad_enabled
+    >>> with set_grad_enabled(False):
+    ...     is_grad_enabled()
+    False
+    >>> is_grad_enabled()
+    True
+    """
+
+    _before_init: bool | None = None  # set while a `with` has not entered yet
+
+    def __init__(self, mode: bool) -> None:
+        super().__init__()
+        self.mode = bool(mode)
+        self._before_init = _GradMode.enabled
+        _GradMode.enabled = self.mode  # like torch: takes effect when called
+
+    def __call__(self, func: Any) -> Any:
+        # Used as a decorator: undo the switch made by __init__; each call switches itself.
+        _GradMode.enabled = self._before_init
+        self._before_init = None
+        return super().__call__(func)
+
+    def __enter__(self) -> None:
+        if self._before_init is None:
+            super().__enter__()
+        else:  # `with set_grad_enabled(m):` already switched in __init__
+            self._prev.append(self._before_init)
+            self._before_init = None
+            _GradMode.enabled = self.mode
+
+
+class no_grad(_GradModeContext):
     """Turn off graph recording inside a ``with`` block or a decorated function.
 
     >>> from groundup import Tensor, no_grad
@@ -69,23 +117,13 @@ class no_grad(contextlib.ContextDecorator):
     False
     """
 
-    def __enter__(self) -> None:
-        self.prev = _GradMode.enabled
-        _GradMode.enabled = False
-
-    def __exit__(self, *exc: object) -> None:
-        _GradMode.enabled = self.prev
+    mode = False
 
 
-class enable_grad(contextlib.ContextDecorator):
-    """Turn graph recording back on inside a ``no_grad`` block."""
+class enable_grad(_GradModeContext):
+    """Turn graph recording back on inside a ``no_grad`` block (or as a decorator)."""
 
-    def __enter__(self) -> None:
-        self.prev = _GradMode.enabled
-        _GradMode.enabled = True
-
-    def __exit__(self, *exc: object) -> None:
-        _GradMode.enabled = self.prev
+    mode = True
 
 
 # --------------------------------------------------------------------------- Function
@@ -276,8 +314,8 @@ _NODE_FIELDS = frozenset({"fn", "inputs", "needs_input_grad", "_out", "freed"})
 def _accumulate(t: Tensor, g: Tensor, create_graph: bool) -> None:
     """``t.grad += g`` (a fresh array the first time: ``g`` may be shared with another input)."""
     Tensor = _Tensor
-    if create_graph:
-        t.grad = g if t.grad is None else t.grad + g
+    if create_graph:  # recorded: the gradient is itself a node of the graph
+        t.grad = g.clone() if t.grad is None else t.grad + g
     elif t.grad is None:
         t.grad = Tensor._make(np.array(g.data, dtype=t.data.dtype, copy=True), False)
     else:

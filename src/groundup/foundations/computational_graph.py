@@ -42,8 +42,8 @@ from groundup.foundations.ops.elementwise import (
 )
 from groundup.foundations.ops.fused import LogSoftmax, Softmax
 from groundup.foundations.ops.indexing import Gather, GetItem
-from groundup.foundations.ops.reduction import AMax, AMin, Sum
-from groundup.foundations.ops.shape import Cat, Expand, Pad, Permute, Reshape
+from groundup.foundations.ops.reduction import AMax, AMin, Sum, reduction_axes
+from groundup.foundations.ops.shape import Cat, Clone, Expand, Pad, Permute, Reshape
 from groundup.utils.tensor_utils import normalize_axes
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
@@ -54,8 +54,8 @@ _FLOAT_DEFAULT = np.float32
 def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data.data
-    if isinstance(data, np.ndarray):
-        return data if dtype is None else data.astype(dtype, copy=False)
+    if isinstance(data, np.ndarray | np.generic):  # NumPy values keep their dtype
+        return np.asarray(data, dtype=dtype)
     arr = np.asarray(data, dtype=dtype)
     if dtype is None and arr.dtype == np.float64:
         arr = arr.astype(_FLOAT_DEFAULT)  # Python floats become float32, as in torch.tensor
@@ -165,6 +165,10 @@ class Tensor:
     ) -> None:
         """Accumulate the gradient of this tensor into the ``.grad`` of every leaf."""
         autograd.backward(self, gradient, retain_graph, create_graph)
+
+    def clone(self) -> Tensor:
+        """A copy with its own memory; gradients flow through it (``torch.clone``)."""
+        return Clone.apply(self)
 
     def detach(self) -> Tensor:
         """The same values, cut from the graph (shares memory, as in PyTorch)."""
@@ -289,6 +293,24 @@ class Tensor:
     def __neg__(self) -> Tensor:
         return Neg.apply(self)
 
+    def neg(self) -> Tensor:
+        return Neg.apply(self)
+
+    def add(self, other: Any) -> Tensor:
+        return Add.apply(self, other)
+
+    def sub(self, other: Any) -> Tensor:
+        return Sub.apply(self, other)
+
+    def mul(self, other: Any) -> Tensor:
+        return Mul.apply(self, other)
+
+    def div(self, other: Any) -> Tensor:
+        return Div.apply(self, other)
+
+    def pow(self, exponent: Any) -> Tensor:
+        return Pow.apply(self, exponent)
+
     def matmul(self, other: Any) -> Tensor:
         return self @ other
 
@@ -362,12 +384,12 @@ class Tensor:
         return Sum.apply(self, dim=dim, keepdim=keepdim)
 
     def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        n = int(np.prod([self.shape[d] for d in normalize_axes(dim, self.ndim)]))
+        n = int(np.prod([self.shape[d] for d in reduction_axes(dim, self.ndim)]))
         return self.sum(dim, keepdim) / n
 
     def var(self, dim: Any = None, correction: int = 1, keepdim: bool = False) -> Tensor:
         r"""$\frac{1}{N - c}\sum_i (x_i - \bar x)^2$ (``correction`` $c = 1$: unbiased)."""
-        n = int(np.prod([self.shape[d] for d in normalize_axes(dim, self.ndim)]))
+        n = int(np.prod([self.shape[d] for d in reduction_axes(dim, self.ndim)]))
         centered = self - self.mean(dim, keepdim=True)
         return (centered * centered).sum(dim, keepdim) / max(n - correction, 0)
 
@@ -446,14 +468,13 @@ class Tensor:
 
         return self if tuple(shape) == self.shape else SumToShape.apply(self, shape=tuple(shape))
 
-    def squeeze(self, dim: int | None = None) -> Tensor:
+    def squeeze(self, dim: int | Sequence[int] | None = None) -> Tensor:
+        """Remove axes of size 1: all of them, or those among ``dim`` (others are kept)."""
         if dim is None:
-            shape = tuple(s for s in self.shape if s != 1)
+            axes = normalize_axes(None, self.ndim)
         else:
-            d = dim % max(self.ndim, 1)
-            if self.ndim == 0 or self.shape[d] != 1:
-                return self
-            shape = self.shape[:d] + self.shape[d + 1 :]
+            axes = normalize_axes(dim, self.ndim) if self.ndim else ()
+        shape = tuple(s for i, s in enumerate(self.shape) if not (i in axes and s == 1))
         return self.reshape(shape)
 
     def unsqueeze(self, dim: int) -> Tensor:

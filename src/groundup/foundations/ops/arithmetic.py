@@ -13,6 +13,25 @@ import numpy as np
 from groundup.foundations.autograd import Function, Node
 
 
+def promote(a: Any, b: Any) -> tuple[Any, Any]:
+    """PyTorch's type promotion where it differs from NumPy's.
+
+    An integer or bool array meeting a floating array takes the floating dtype (NumPy
+    would give float64 for int64 with float32), and a NumPy float scalar counts as a
+    Python number, so a float32 tensor stays float32 (PyTorch's rule for scalars).
+    """
+    if isinstance(b, np.floating):
+        b = float(b)
+    elif isinstance(a, np.floating):
+        a = float(a)
+    elif type(a) is np.ndarray and type(b) is np.ndarray and a.dtype != b.dtype:
+        if a.dtype.kind == "f" and b.dtype.kind in "biu":
+            b = b.astype(a.dtype)
+        elif b.dtype.kind == "f" and a.dtype.kind in "biu":
+            a = a.astype(b.dtype)
+    return a, b
+
+
 def _broadcast_error(op: str, a: Any, b: Any) -> ValueError:
     return ValueError(
         f"{op}: shapes {tuple(np.shape(a))} and {tuple(np.shape(b))} cannot be broadcast together"
@@ -25,7 +44,7 @@ class Add(Function):
     @staticmethod
     def forward(ctx: Node, a: Any, b: Any) -> np.ndarray:
         try:
-            return np.add(a, b)
+            return np.add(*promote(a, b))
         except ValueError:
             raise _broadcast_error("add", a, b) from None
 
@@ -40,7 +59,7 @@ class Sub(Function):
     @staticmethod
     def forward(ctx: Node, a: Any, b: Any) -> np.ndarray:
         try:
-            return np.subtract(a, b)
+            return np.subtract(*promote(a, b))
         except ValueError:
             raise _broadcast_error("sub", a, b) from None
 
@@ -55,7 +74,7 @@ class Mul(Function):
     @staticmethod
     def forward(ctx: Node, a: Any, b: Any) -> np.ndarray:
         try:
-            return np.multiply(a, b)
+            return np.multiply(*promote(a, b))
         except ValueError:
             raise _broadcast_error("mul", a, b) from None
 
@@ -73,7 +92,7 @@ class Div(Function):
     @staticmethod
     def forward(ctx: Node, a: Any, b: Any) -> np.ndarray:
         try:
-            return np.true_divide(a, b)
+            return np.true_divide(*promote(a, b))
         except ValueError:
             raise _broadcast_error("div", a, b) from None
 
@@ -107,7 +126,7 @@ class Pow(Function):
     @staticmethod
     def forward(ctx: Node, a: Any, b: Any) -> np.ndarray:
         try:
-            return np.power(a, b)
+            return np.power(*promote(a, b))
         except ValueError:
             raise _broadcast_error("pow", a, b) from None
 
@@ -118,25 +137,33 @@ class Pow(Function):
         a, b = ctx.inputs
         ga = gb = None
         if ctx.needs_input_grad[0]:
-            if isinstance(b, int | float) and b == 2:
-                ga = grad * (2.0 * a)
+            if isinstance(b, int | float):
+                # $\partial a^0/\partial a = 0$, also at $a = 0$ where $0 \cdot 0^{-1}$ is nan
+                ga = grad * 0.0 if b == 0 else grad * (b * a ** (b - 1))
             else:
-                ga = grad * b * a ** (b - 1)
+                b_arr = input_array(b)
+                ga = grad * where(b_arr == 0, 0.0, b * a ** (b - 1))
         if ctx.needs_input_grad[1]:
-            a_arr = a.data if hasattr(a, "data") else np.asarray(a)
-            b_arr = b.data
-            zero = (a_arr == 0) & (b_arr >= 0)
-            ga_log = ctx.output * _log(a)
-            gb = grad * where(zero, 0.0, ga_log)
+            zero = (input_array(a) == 0) & (input_array(b) >= 0)
+            gb = grad * where(zero, 0.0, ctx.output * _log(a))
         return ga, gb
 
 
+def input_array(x: Any) -> np.ndarray:
+    """The values of an op input: a `Tensor`'s array, or the array/number itself."""
+    from groundup.foundations.computational_graph import Tensor
+
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
 def _log(a: Any) -> Any:
+    r"""$\ln a$ as a tensor (constant when $a$ is not a tensor); $-\infty$ at 0 without a warning."""
+    from groundup.foundations.computational_graph import Tensor
     from groundup.foundations.ops.elementwise import Log
 
-    if hasattr(a, "data"):
-        return a.log()
     with np.errstate(divide="ignore", invalid="ignore"):
+        if isinstance(a, Tensor):
+            return a.log()
         return Log.apply(np.asarray(a, dtype=np.result_type(a, np.float32)))
 
 

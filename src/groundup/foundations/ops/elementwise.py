@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from groundup.foundations.autograd import Function, Node
+from groundup.foundations.ops.arithmetic import input_array, promote
 from groundup.utils.math_utils import sigmoid as _np_sigmoid
 
 
@@ -108,11 +109,11 @@ class Maximum(Function):
 
     @staticmethod
     def forward(ctx: Node, a: Any, b: Any) -> np.ndarray:
-        return np.maximum(a, b)
+        return np.maximum(*promote(a, b))
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
-        a, b = (getattr(x, "data", x) for x in ctx.inputs)
+        a, b = (input_array(x) for x in ctx.inputs)
         # weight of a: 1 where a > b, 1/2 where a == b, 0 where a < b
         w = (np.greater(a, b) + 0.5 * np.equal(a, b)).astype(grad.dtype)
         return grad * w, grad * (1.0 - w)
@@ -123,11 +124,11 @@ class Minimum(Function):
 
     @staticmethod
     def forward(ctx: Node, a: Any, b: Any) -> np.ndarray:
-        return np.minimum(a, b)
+        return np.minimum(*promote(a, b))
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
-        a, b = (getattr(x, "data", x) for x in ctx.inputs)
+        a, b = (input_array(x) for x in ctx.inputs)
         w = (np.less(a, b) + 0.5 * np.equal(a, b)).astype(grad.dtype)
         return grad * w, grad * (1.0 - w)
 
@@ -138,7 +139,7 @@ class Where(Function):
     @staticmethod
     def forward(ctx: Node, cond: np.ndarray, a: Any, b: Any) -> np.ndarray:
         ctx.cond = np.asarray(cond, dtype=bool)
-        return np.where(ctx.cond, a, b)
+        return np.where(ctx.cond, *promote(a, b))
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[None, Any, Any]:
@@ -150,8 +151,7 @@ class Where(Function):
 
 def where(cond: Any, a: Any, b: Any) -> Any:
     """``a`` where ``cond`` is true, else ``b`` (as ``torch.where``); differentiable in a, b."""
-    cond = getattr(cond, "data", cond)
-    return Where.apply(cond, a, b)
+    return Where.apply(input_array(cond), a, b)
 
 
 class Clip(Function):

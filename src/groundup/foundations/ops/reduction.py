@@ -15,6 +15,12 @@ from groundup.foundations.autograd import Function, Node
 from groundup.utils.tensor_utils import normalize_axes
 
 
+def reduction_axes(dim: Any, ndim: int) -> tuple[int, ...]:
+    """``dim`` as sorted non-negative axes; a 0-d tensor accepts ``dim`` 0 or -1 and has none."""
+    axes = normalize_axes(dim, ndim)
+    return axes if ndim else ()
+
+
 def _keepdim_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(1 if i in axes else s for i, s in enumerate(shape))
 
@@ -24,7 +30,7 @@ class Sum(Function):
 
     @staticmethod
     def forward(ctx: Node, x: np.ndarray, dim: Any = None, keepdim: bool = False) -> np.ndarray:
-        ctx.axes = normalize_axes(dim, x.ndim)
+        ctx.axes = reduction_axes(dim, x.ndim)
         ctx.keepdim = keepdim
         return np.sum(x, axis=ctx.axes, keepdims=keepdim)
 
@@ -46,7 +52,7 @@ class AMax(Function):
     def forward(ctx: Node, x: np.ndarray, dim: Any = None, keepdim: bool = False) -> np.ndarray:
         if x.size == 0:
             raise ValueError("amax: cannot reduce an empty tensor")
-        ctx.axes = normalize_axes(dim, x.ndim)
+        ctx.axes = reduction_axes(dim, x.ndim)
         ctx.keepdim = keepdim
         out = np.max(x, axis=ctx.axes, keepdims=True)
         mask = x == out
@@ -68,7 +74,7 @@ class AMin(Function):
     def forward(ctx: Node, x: np.ndarray, dim: Any = None, keepdim: bool = False) -> np.ndarray:
         if x.size == 0:
             raise ValueError("amin: cannot reduce an empty tensor")
-        ctx.axes = normalize_axes(dim, x.ndim)
+        ctx.axes = reduction_axes(dim, x.ndim)
         ctx.keepdim = keepdim
         out = np.min(x, axis=ctx.axes, keepdims=True)
         mask = x == out

@@ -33,6 +33,18 @@ class Reshape(Function):
         return grad.reshape(ctx.inputs[0].shape)
 
 
+class Clone(Function):
+    r"""$y = x$ in new memory; the gradient passes through unchanged."""
+
+    @staticmethod
+    def forward(ctx: Node, x: np.ndarray) -> np.ndarray:
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx: Node, grad: Any) -> Any:
+        return grad
+
+
 class Permute(Function):
     r"""$y = x$ with axes reordered by ``dims``; the gradient uses the inverse permutation."""
 

@@ -1,0 +1,5 @@
+"""Layers: `Linear`, `Identity`, `Flatten`, `Unflatten`, `Embedding`."""
+
+from groundup.nn_core.layers.linear import Embedding, Flatten, Identity, Linear, Unflatten
+
+__all__ = ["Embedding", "Flatten", "Identity", "Linear", "Unflatten"]

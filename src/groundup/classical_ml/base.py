@@ -63,6 +63,7 @@ __all__ = [
     "BaseEstimator",
     "ClassifierMixin",
     "ClusterMixin",
+    "ConvergenceWarning",
     "DataConversionWarning",
     "NotFittedError",
     "RegressorMixin",
@@ -89,6 +90,10 @@ class NotFittedError(ValueError, AttributeError):
     It subclasses both ``ValueError`` and ``AttributeError``, as scikit-learn's does,
     so ``hasattr(est, "coef_")``-style code and ``except ValueError`` both see it.
     """
+
+
+class ConvergenceWarning(UserWarning):
+    """Warns that an iterative solver stopped at ``max_iter`` before meeting ``tol``."""
 
 
 class DataConversionWarning(UserWarning):

@@ -1,3 +1,6 @@
 """Regression: ordinary least squares (closed form and gradient descent) and ridge."""
 
-__all__: list[str] = []
+from groundup.classical_ml.regression.linear import LinearRegression
+from groundup.classical_ml.regression.ridge import Ridge
+
+__all__ = ["LinearRegression", "Ridge"]

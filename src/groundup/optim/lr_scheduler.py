@@ -1,0 +1,23 @@
+"""``torch.optim.lr_scheduler``'s names over ``groundup.optimization.schedulers``."""
+
+from groundup.optimization.schedulers import (
+    CosineAnnealingLR,
+    ExponentialLR,
+    LambdaLR,
+    LinearLR,
+    LRScheduler,
+    MultiStepLR,
+    StepLR,
+    WarmupCosineLR,
+)
+
+__all__ = [
+    "CosineAnnealingLR",
+    "ExponentialLR",
+    "LRScheduler",
+    "LambdaLR",
+    "LinearLR",
+    "MultiStepLR",
+    "StepLR",
+    "WarmupCosineLR",
+]

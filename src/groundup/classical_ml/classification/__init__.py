@@ -1,3 +1,5 @@
 """Classification: logistic regression, SVMs, k-nearest neighbours, naive Bayes (and trees)."""
 
-__all__: list[str] = []
+from groundup.classical_ml.classification.naive_bayes import GaussianNB, MultinomialNB
+
+__all__ = ["GaussianNB", "MultinomialNB"]

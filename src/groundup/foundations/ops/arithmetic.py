@@ -32,7 +32,7 @@ def promote(a: Any, b: Any) -> tuple[Any, Any]:
     return a, b
 
 
-def _broadcast_error(op: str, a: Any, b: Any) -> ValueError:
+def broadcast_error(op: str, a: Any, b: Any) -> ValueError:
     return ValueError(
         f"{op}: shapes {tuple(np.shape(a))} and {tuple(np.shape(b))} cannot be broadcast together"
     )
@@ -46,7 +46,7 @@ class Add(Function):
         try:
             return np.add(*promote(a, b))
         except ValueError:
-            raise _broadcast_error("add", a, b) from None
+            raise broadcast_error("add", a, b) from None
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
@@ -61,7 +61,7 @@ class Sub(Function):
         try:
             return np.subtract(*promote(a, b))
         except ValueError:
-            raise _broadcast_error("sub", a, b) from None
+            raise broadcast_error("sub", a, b) from None
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
@@ -76,7 +76,7 @@ class Mul(Function):
         try:
             return np.multiply(*promote(a, b))
         except ValueError:
-            raise _broadcast_error("mul", a, b) from None
+            raise broadcast_error("mul", a, b) from None
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
@@ -94,7 +94,7 @@ class Div(Function):
         try:
             return np.true_divide(*promote(a, b))
         except ValueError:
-            raise _broadcast_error("div", a, b) from None
+            raise broadcast_error("div", a, b) from None
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
@@ -128,7 +128,7 @@ class Pow(Function):
         try:
             return np.power(*promote(a, b))
         except ValueError:
-            raise _broadcast_error("pow", a, b) from None
+            raise broadcast_error("pow", a, b) from None
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
@@ -140,12 +140,13 @@ class Pow(Function):
             if isinstance(b, int | float):
                 # $\partial a^0/\partial a = 0$, also at $a = 0$ where $0 \cdot 0^{-1}$ is nan
                 ga = grad * 0.0 if b == 0 else grad * (b * a ** (b - 1))
-            else:
-                b_arr = input_array(b)
-                ga = grad * where(b_arr == 0, 0.0, b * a ** (b - 1))
+            else:  # $a^{b-1}$ may be inf where $a = 0$; those entries are masked
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    ga = grad * where(input_array(b) == 0, 0.0, b * a ** (b - 1))
         if ctx.needs_input_grad[1]:
             zero = (input_array(a) == 0) & (input_array(b) >= 0)
-            gb = grad * where(zero, 0.0, ctx.output * _log(a))
+            with np.errstate(invalid="ignore"):  # $0 \cdot (-\infty)$, masked
+                gb = grad * where(zero, 0.0, ctx.output * _log(a))
         return ga, gb
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from groundup.foundations.autograd import Function, Node
-from groundup.foundations.ops.arithmetic import input_array, promote
+from groundup.foundations.ops.arithmetic import broadcast_error, input_array, promote
 from groundup.utils.math_utils import sigmoid as _np_sigmoid
 
 
@@ -109,7 +109,10 @@ class Maximum(Function):
 
     @staticmethod
     def forward(ctx: Node, a: Any, b: Any) -> np.ndarray:
-        return np.maximum(*promote(a, b))
+        try:
+            return np.maximum(*promote(a, b))
+        except ValueError:
+            raise broadcast_error("maximum", a, b) from None
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
@@ -124,7 +127,10 @@ class Minimum(Function):
 
     @staticmethod
     def forward(ctx: Node, a: Any, b: Any) -> np.ndarray:
-        return np.minimum(*promote(a, b))
+        try:
+            return np.minimum(*promote(a, b))
+        except ValueError:
+            raise broadcast_error("minimum", a, b) from None
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
@@ -139,7 +145,13 @@ class Where(Function):
     @staticmethod
     def forward(ctx: Node, cond: np.ndarray, a: Any, b: Any) -> np.ndarray:
         ctx.cond = np.asarray(cond, dtype=bool)
-        return np.where(ctx.cond, *promote(a, b))
+        try:
+            return np.where(ctx.cond, *promote(a, b))
+        except ValueError:
+            shapes = ", ".join(str(np.shape(v)) for v in (cond, a, b))
+            raise ValueError(
+                f"where: condition, input and other of shapes {shapes} cannot be broadcast together"
+            ) from None
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[None, Any, Any]:

@@ -9,76 +9,224 @@ float32). Each function here is rewritten so that no intermediate overflows:
 * sigmoid uses $e^{-|x|} \le 1$ on either branch;
 * softplus $\log(1 + e^x) = \max(x, 0) + \log(1 + e^{-|x|})$.
 
-These are the NumPy kernels behind the autograd versions in ``groundup.nn.functional``.
+Every function keeps a floating dtype (float32 in, float32 out) and turns integer
+input into float64. These are the NumPy kernels behind the autograd versions in
+``groundup.nn.functional``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = ["log_sigmoid", "log_softmax", "logsumexp", "sigmoid", "softmax", "softplus"]
 
+Axis = int | Sequence[int] | None
 
-def logsumexp(
-    x: np.ndarray, axis: int | tuple[int, ...] | None = None, keepdims: bool = False
-) -> np.ndarray:
+
+def _as_float(x: ArrayLike) -> np.ndarray:
+    """``x`` as an array of a floating dtype (integers and booleans become float64)."""
+    x = np.asarray(x)
+    return x if x.dtype.kind in "fc" else x.astype(np.float64)
+
+
+def _check_reducible(x: np.ndarray, axis: Axis, name: str) -> None:
+    """Raise a clear ``ValueError`` when ``axis`` of ``x`` is empty (no maximum to shift by)."""
+    axes = range(x.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
+    for a in axes:
+        if not -x.ndim <= a < max(x.ndim, 1):
+            raise ValueError(f"{name}: axis {a} is out of range for x of shape {x.shape}")
+        if x.ndim and x.shape[a] == 0:
+            raise ValueError(f"{name}: cannot reduce over empty axis {a} of x with shape {x.shape}")
+    if x.ndim == 0 and axis not in (None, 0, -1):
+        raise ValueError(f"{name}: axis {axis} is out of range for a 0-d x")
+
+
+def _shift(x: np.ndarray, axis: Axis) -> np.ndarray:
+    r"""The max shift $m = \max_i x_i$ (keepdims), with 0 where $m = \pm\infty$.
+
+    For a slice that is all $-\infty$, $x - m$ would be $-\infty - (-\infty) = $ nan;
+    shifting by 0 there instead keeps $e^{x - 0} = 0$ and the result $-\infty$.
+    """
+    m = np.max(x, axis=axis, keepdims=True)
+    if not np.all(np.isfinite(m)):
+        m = np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
+    return m
+
+
+def _exp(d: np.ndarray, scale: int = 1) -> np.ndarray:
+    r"""$e^{d}$ for $d \le 0$, set to exactly 0 where it would underflow.
+
+    Where $e^{d}$ (divided by up to ``scale``) would fall below the smallest normal
+    number it is a subnormal or 0 anyway; writing 0 there avoids the underflow flag,
+    so the functions here run cleanly under ``np.errstate(all="raise")``.
+    """
+    floor = np.log(np.finfo(d.dtype).tiny) + np.log(max(scale, 1))
+    return np.exp(d, out=np.zeros_like(d), where=d >= floor)
+
+
+def _axis_size(x: np.ndarray, axis: Axis) -> int:
+    """The number of elements a reduction over ``axis`` sums."""
+    if axis is None:
+        return x.size
+    axes = (axis,) if isinstance(axis, int) else axis
+    return int(np.prod([x.shape[a] for a in axes])) if x.ndim else 1
+
+
+def logsumexp(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
     r"""$\log \sum_i e^{x_i}$ over ``axis``, computed as $m + \log\sum_i e^{x_i - m}$.
+
+    Parameters
+    ----------
+    x : array_like of any shape
+    axis : int, tuple of int or None
+        Axes to reduce (``None``: all of them).
+    keepdims : bool
+        Keep the reduced axes with size 1.
+
+    Returns
+    -------
+    ndarray
+        ``x``'s shape without ``axis`` (or with size 1 there if ``keepdims``). A slice
+        that is all $-\infty$ gives $-\infty$; an empty axis is a ``ValueError``.
 
     >>> float(logsumexp(np.array([1000.0, 1000.0])))  # naive: inf
     1000.6931471805599
+    >>> float(logsumexp(np.array([-np.inf, -np.inf])))
+    -inf
     """
-    x = np.asarray(x)
-    m = np.max(x, axis=axis, keepdims=True)
-    # An all -inf slice has max -inf; shift by 0 there so we return -inf, not nan.
-    m = np.where(np.isfinite(m), m, 0)
-    out = m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
-    return out if keepdims else np.squeeze(out, axis=axis) if axis is not None else out.reshape(())
+    x = _as_float(x)
+    _check_reducible(x, axis, "logsumexp")
+    m = _shift(x, axis)
+    s = np.sum(_exp(x - m), axis=axis, keepdims=True)
+    # $\log s$ with $\log 0 = -\infty$ (an all $-\infty$ slice) without a divide warning.
+    log_s = np.log(s, out=np.full_like(s, -np.inf), where=s > 0)
+    out = m + log_s
+    if keepdims:
+        return out
+    return out.reshape(()) if axis is None else np.squeeze(out, axis=axis)
 
 
-def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+def softmax(x: ArrayLike, axis: int = -1) -> np.ndarray:
     r"""$\mathrm{softmax}(x)_i = e^{x_i - m} / \sum_j e^{x_j - m}$ along ``axis``.
+
+    Parameters
+    ----------
+    x : array_like of any shape
+    axis : int
+        The axis that sums to one.
+
+    Returns
+    -------
+    ndarray of the same shape and (floating) dtype as ``x``. A slice that is all
+    $-\infty$ gives nan, as in PyTorch.
 
     >>> softmax(np.array([1e4, 0.0])).tolist()
     [1.0, 0.0]
     """
-    x = np.asarray(x)
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-    return e / np.sum(e, axis=axis, keepdims=True)
+    x = _as_float(x)
+    _check_reducible(x, axis, "softmax")
+    # $e^{x_i - m} / \sum_j e^{x_j - m}$; entries below tiny * n are 0 so the quotient stays normal
+    e = _exp(x - _shift(x, axis), scale=_axis_size(x, axis))
+    with np.errstate(invalid="ignore"):  # an all $-\infty$ slice is 0/0 = nan, as in PyTorch
+        return e / np.sum(e, axis=axis, keepdims=True)
 
 
-def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
-    r"""$\log\mathrm{softmax}(x)_i = x_i - \log\sum_j e^{x_j}$ along ``axis``."""
-    x = np.asarray(x)
-    return x - logsumexp(x, axis=axis, keepdims=True)
+def log_softmax(x: ArrayLike, axis: int = -1) -> np.ndarray:
+    r"""$\log\mathrm{softmax}(x)_i = x_i - \log\sum_j e^{x_j}$ along ``axis``.
+
+    Parameters
+    ----------
+    x : array_like of any shape
+    axis : int
+        The axis over which $\sum_i e^{y_i} = 1$.
+
+    Returns
+    -------
+    ndarray of the same shape and (floating) dtype as ``x``. A slice that is all
+    $-\infty$ gives nan, as in PyTorch.
+
+    >>> log_softmax(np.array([1e4, 0.0])).tolist()
+    [0.0, -10000.0]
+    """
+    x = _as_float(x)
+    lse = logsumexp(x, axis=axis, keepdims=True)
+    with np.errstate(invalid="ignore"):  # an all $-\infty$ slice is nan, as in PyTorch
+        return x - lse
 
 
-def sigmoid(x: np.ndarray) -> np.ndarray:
+def sigmoid(x: ArrayLike) -> np.ndarray:
     r"""$\sigma(x) = 1/(1+e^{-x})$ for $x \ge 0$ and $e^{x}/(1+e^{x})$ for $x < 0$.
 
     Both branches evaluate $z = e^{-|x|} \in (0, 1]$, so neither overflows.
 
+    Parameters
+    ----------
+    x : array_like of any shape
+
+    Returns
+    -------
+    ndarray of the same shape and (floating) dtype as ``x``, values in $[0, 1]$.
+
     >>> sigmoid(np.array([-1e4, 0.0, 1e4])).tolist()
     [0.0, 0.5, 1.0]
     """
-    x = np.asarray(x)
-    z = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + z), z / (1 + z)).astype(
-        np.result_type(x, np.float32), copy=False
-    )
+    x = _as_float(x)
+    # $z = e^{-|x|}$
+    z = _exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
 
 
-def log_sigmoid(x: np.ndarray) -> np.ndarray:
-    r"""$\log\sigma(x) = \min(x, 0) - \log(1 + e^{-|x|})$."""
-    x = np.asarray(x)
-    return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+def log_sigmoid(x: ArrayLike) -> np.ndarray:
+    r"""$\log\sigma(x) = \min(x, 0) - \log(1 + e^{-|x|})$.
 
+    The naive $\log(1/(1+e^{-x}))$ gives $\log 0 = -\infty$ for $x = -10^4$; the
+    rewritten form gives $-10^4$.
 
-def softplus(x: np.ndarray, beta: float = 1.0, threshold: float = 20.0) -> np.ndarray:
-    r"""$\frac1\beta\log(1 + e^{\beta x})$, stably $\max(\beta x,0) + \log(1+e^{-|\beta x|})$.
+    Parameters
+    ----------
+    x : array_like of any shape
 
-    As ``torch.nn.functional.softplus``, returns $x$ itself where $\beta x > $ ``threshold``.
+    Returns
+    -------
+    ndarray of the same shape and (floating) dtype as ``x``, values $\le 0$.
+
+    >>> log_sigmoid(np.array([-1e4, 0.0])).tolist()
+    [-10000.0, -0.6931471805599453]
     """
-    x = np.asarray(x)
+    x = _as_float(x)
+    return np.minimum(x, 0) - np.log1p(_exp(-np.abs(x)))
+
+
+def softplus(x: ArrayLike, beta: float = 1.0, threshold: float = 20.0) -> np.ndarray:
+    r"""$\frac1\beta\log(1 + e^{\beta x})$, stably $\frac1\beta(\max(\beta x,0) + \log(1+e^{-|\beta x|}))$.
+
+    As ``torch.nn.functional.softplus``, returns $x$ itself where $\beta x > $ ``threshold``
+    (there $\log(1 + e^{\beta x}) = \beta x$ to working precision).
+
+    Parameters
+    ----------
+    x : array_like of any shape
+    beta : float
+        Sharpness $\beta > 0$; $\beta \to \infty$ approaches ReLU.
+    threshold : float
+        Above this value of $\beta x$ the function is linear.
+
+    Returns
+    -------
+    ndarray of the same shape and (floating) dtype as ``x``, values $> 0$ (or $\ge 0$ in
+    floating point).
+
+    >>> softplus(np.array([-1e4, 0.0, 1e4])).tolist()
+    [0.0, 0.6931471805599453, 10000.0]
+    """
+    if not beta > 0:
+        raise ValueError(f"softplus: beta must be positive, got {beta!r}")
+    x = _as_float(x)
+    beta = x.dtype.type(beta)  # a float64 beta must not promote float32 x
     bx = beta * x
-    out = (np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))) / beta
-    return np.where(bx > threshold, x, out).astype(np.result_type(x, np.float32), copy=False)
+    # $\frac1\beta\left(\max(\beta x, 0) + \log(1 + e^{-|\beta x|})\right)$
+    out = (np.maximum(bx, 0) + np.log1p(_exp(-np.abs(bx)))) / beta
+    return np.where(bx > threshold, x, out)

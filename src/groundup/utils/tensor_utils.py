@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
 def _fmt(shape: Sequence[int | None]) -> str:
@@ -18,6 +19,11 @@ def _fmt(shape: Sequence[int | None]) -> str:
         + ", ".join("*" if s is None else str(s) for s in shape)
         + (",)" if len(shape) == 1 else ")")
     )
+
+
+def _and(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def check_shape(name: str, array: np.ndarray, expected: Sequence[int | None]) -> None:
@@ -57,6 +63,30 @@ def check_same_shape(name_a: str, a: np.ndarray, name_b: str, b: np.ndarray) -> 
         )
 
 
+def check_same_length(**arrays: ArrayLike) -> int:
+    """Raise ``ValueError`` unless all arrays have the same first dimension; return it.
+
+    Pass the arrays by the names the caller knows them by, so the message names them.
+
+    >>> check_same_length(y_true=np.zeros(3), y_pred=np.zeros(3))
+    3
+    >>> check_same_length(y_true=np.zeros(3), y_pred=np.zeros((4, 2)))
+    Traceback (most recent call last):
+    ...
+    ValueError: y_true and y_pred must have the same length (first dimension), got y_true of shape (3,) and y_pred of shape (4, 2)
+    """
+    shapes = {name: np.shape(a) for name, a in arrays.items()}
+    for name, shape in shapes.items():
+        if len(shape) == 0:
+            raise ValueError(f"{name} must be an array with a length, got a scalar")
+    if len({shape[0] for shape in shapes.values()}) > 1:
+        got = _and([f"{n} of shape {_fmt(s)}" for n, s in shapes.items()])
+        raise ValueError(
+            f"{_and(list(shapes))} must have the same length (first dimension), got {got}"
+        )
+    return next(iter(shapes.values()))[0] if shapes else 0
+
+
 def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
     """The shape that ``shapes`` broadcast to; a ``ValueError`` naming them if none.
 
@@ -66,7 +96,7 @@ def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
     try:
         return tuple(np.broadcast_shapes(*shapes))
     except ValueError:
-        listed = " and ".join(_fmt(s) for s in shapes)
+        listed = _and([_fmt(s) for s in shapes])
         raise ValueError(f"shapes {listed} cannot be broadcast together") from None
 
 
@@ -86,17 +116,17 @@ def sum_to_shape(grad: np.ndarray, shape: Sequence[int]) -> np.ndarray:
     if grad.shape == shape:
         return grad
     lead = grad.ndim - len(shape)
-    if lead < 0:
-        raise ValueError(f"cannot sum gradient of shape {_fmt(grad.shape)} to {_fmt(shape)}")
+    # Broadcasting only adds leading axes and stretches size-1 axes; anything else is an error.
+    if lead < 0 or any(s != 1 and s != g for s, g in zip(shape, grad.shape[lead:])):
+        raise ValueError(
+            f"cannot sum gradient of shape {_fmt(grad.shape)} to {_fmt(shape)}: "
+            f"{_fmt(shape)} does not broadcast to {_fmt(grad.shape)}"
+        )
     axes = tuple(range(lead)) + tuple(
         lead + i for i, s in enumerate(shape) if s == 1 and grad.shape[lead + i] != 1
     )
     out = grad.sum(axis=axes, keepdims=True) if axes else grad
-    if lead:
-        out = out.reshape(shape)
-    if out.shape != shape:
-        raise ValueError(f"cannot sum gradient of shape {_fmt(grad.shape)} to {_fmt(shape)}")
-    return out
+    return out.reshape(shape) if lead else out
 
 
 def normalize_axes(dim: int | Sequence[int] | None, ndim: int) -> tuple[int, ...]:

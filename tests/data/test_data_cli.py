@@ -84,21 +84,26 @@ def _closed_port() -> int:
     return port
 
 
-def test_errors_are_one_line_from_the_console_script(tmp_path):
-    code = "from groundup.cli import main; main(['data', 'info', 'mnits'])"
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+def test_errors_are_one_line_from_the_console_script(capsys):
+    import pytest
+
+    from groundup.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["data", "add", "mnist", "--from", "nowhere"])
+    assert exit_info.value.code == 1
+    assert capsys.readouterr().err == "groundup: error: add mnist: nowhere does not exist\n"
+    proc = subprocess.run(
+        [sys.executable, "-m", "groundup", "data", "info", "mnits"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines() == [
         "groundup: error: unknown dataset 'mnits'; known: mnist-5k, iris, wine, breast_cancer, digits, "
         "diabetes, shakespeare, mnist, fashion-mnist, cifar-10, tiny-shakespeare, wikitext-2 (`groundup data list`)"
     ]
-    proc = subprocess.run(
-        [sys.executable, "-c", "from groundup.cli import main; main(['data', 'add', 'mnist', '--from', 'nowhere'])"],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert proc.returncode == 1 and proc.stderr.startswith(
-        "groundup: error: add mnist: nowhere does not exist"
-    )
 
 
 def test_get_offline_is_one_line(monkeypatch):

@@ -3,8 +3,9 @@
 The code lives where the curriculum puts it (``groundup.nn_core.layers.linear`` for
 `Linear`, ``groundup.nn_core.activations.relu`` for `ReLU`, ...); this facade lets
 ``from groundup import nn; nn.Linear(784, 256)`` read as it does in PyTorch.
+Other areas (losses, convolution, ...) add their own sections below.
 """
-# ruff: noqa: I001  (imports are grouped by topic, in the order of the curriculum)
+# ruff: noqa: I001, RUF022  (imports and __all__ are grouped by topic, as the curriculum orders them)
 
 from groundup.nn import functional, init
 
@@ -16,19 +17,57 @@ from groundup.nn_core.module import Module, Parameter
 # ---------------------------------------------------------------- layers
 from groundup.nn_core.layers.linear import Embedding, Flatten, Identity, Linear, Unflatten
 
+# ---------------------------------------------------------------- activations
+from groundup.nn_core.activations.gelu import GELU
+from groundup.nn_core.activations.relu import ELU, LeakyReLU, PReLU, ReLU
+from groundup.nn_core.activations.sigmoid import LogSigmoid, Sigmoid, SiLU, Softplus
+from groundup.nn_core.activations.softmax import LogSoftmax, Softmax
+from groundup.nn_core.activations.tanh import Hardtanh, ReLU6, Tanh
+
+# ---------------------------------------------------------------- normalisation
+from groundup.nn_core.normalization.batchnorm import BatchNorm1d, BatchNorm2d
+from groundup.nn_core.normalization.layernorm import LayerNorm
+
+# ---------------------------------------------------------------- regularisation
+from groundup.nn_core.regularization.dropout import Dropout, Dropout2d
+
 __all__ = [
-    "Embedding",
-    "Flatten",
-    "Identity",
-    "Linear",
+    # Module and containers
     "Module",
     "ModuleDict",
     "ModuleList",
     "Parameter",
     "Sequential",
-    "Unflatten",
     "functional",
     "init",
     "load",
     "save",
+    # layers
+    "Embedding",
+    "Flatten",
+    "Identity",
+    "Linear",
+    "Unflatten",
+    # activations
+    "ELU",
+    "GELU",
+    "Hardtanh",
+    "LeakyReLU",
+    "LogSigmoid",
+    "LogSoftmax",
+    "PReLU",
+    "ReLU",
+    "ReLU6",
+    "SiLU",
+    "Sigmoid",
+    "Softmax",
+    "Softplus",
+    "Tanh",
+    # normalisation
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "LayerNorm",
+    # regularisation
+    "Dropout",
+    "Dropout2d",
 ]

@@ -2,13 +2,50 @@
 
 Each function lives next to the layer that uses it in the curriculum layout
 (``linear`` in ``nn_core/layers/linear.py``, ``relu`` in ``nn_core/activations/relu.py``,
-...). Sections below group them; losses are added in their own section.
+...). Sections below group them; other areas (losses, convolution, ...) add their own.
 """
+# ruff: noqa: I001, RUF022  (imports and __all__ are grouped by topic, as the curriculum orders them)
 
 # ---------------------------------------------------------------- layers
 from groundup.nn_core.layers.linear import embedding, linear
 
+# ---------------------------------------------------------------- activations
+from groundup.nn_core.activations.gelu import gelu
+from groundup.nn_core.activations.relu import elu, leaky_relu, prelu, relu
+from groundup.nn_core.activations.sigmoid import logsigmoid, sigmoid, silu, softplus
+from groundup.nn_core.activations.softmax import log_softmax, softmax
+from groundup.nn_core.activations.tanh import hardtanh, relu6, tanh
+
+# ---------------------------------------------------------------- normalisation
+from groundup.nn_core.normalization.batchnorm import batch_norm
+from groundup.nn_core.normalization.layernorm import layer_norm
+
+# ---------------------------------------------------------------- regularisation
+from groundup.nn_core.regularization.dropout import dropout, dropout2d
+
 __all__ = [
+    # layers
     "embedding",
     "linear",
+    # activations
+    "elu",
+    "gelu",
+    "hardtanh",
+    "leaky_relu",
+    "log_softmax",
+    "logsigmoid",
+    "prelu",
+    "relu",
+    "relu6",
+    "sigmoid",
+    "silu",
+    "softmax",
+    "softplus",
+    "tanh",
+    # normalisation
+    "batch_norm",
+    "layer_norm",
+    # regularisation
+    "dropout",
+    "dropout2d",
 ]

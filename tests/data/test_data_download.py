@@ -252,3 +252,59 @@ def test_get_offline_names_every_file_to_fetch(monkeypatch):
     assert "\n" not in message and message.startswith("fashion-mnist: cannot reach 127.0.0.1")
     assert "the four IDX .gz files from http://fashion-mnist" in message
     assert "`groundup data add fashion-mnist --from PATH`" in message
+
+
+def _patch_remote(monkeypatch, name: str, base: str, bodies: dict[str, bytes]) -> None:
+    entry = registry.REGISTRY[name]
+    resources = tuple(_resource(base, fname, body) for fname, body in bodies.items())
+    patched = dataclasses.replace(
+        entry, remote=dataclasses.replace(entry.remote, resources=resources)
+    )
+    monkeypatch.setitem(registry.REGISTRY, name, patched)
+
+
+def test_get_cifar_downloads_extracts_and_removes_the_archive(
+    server, tmp_path, monkeypatch, _cache
+):
+    import io
+    import tarfile
+
+    from groundup.data.cifar import write_cifar_batch
+
+    base, handler = server
+    src = tmp_path / "cifar-10-batches-py"
+    src.mkdir()
+    X = np.random.default_rng(3).integers(0, 256, (6, 3, 32, 32), dtype=np.uint8)
+    for k, name in enumerate([f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]):
+        write_cifar_batch(src / name, X[k : k + 1], [k])
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        tar.add(src, arcname="cifar-10-batches-py")
+    handler.files["/cifar-10-python.tar.gz"] = buf.getvalue()
+    _patch_remote(monkeypatch, "cifar-10", base, {"cifar-10-python.tar.gz": buf.getvalue()})
+    folder = data.get("cifar-10")
+    assert sorted(p.name for p in folder.iterdir()) == ["cifar-10-batches-py"]
+    d = data.load("cifar-10")
+    np.testing.assert_array_equal(d["train"][0], X[:5])
+    assert d["test"][1].tolist() == [5]
+
+
+def test_get_wikitext_downloads_and_extracts_the_zip(server, tmp_path, monkeypatch, _cache):
+    import io
+    import zipfile
+
+    base, handler = server
+    buf = io.BytesIO()
+    texts = {"train": " = A = \n", "val": " = B = \n", "test": " = C = \n"}
+    with zipfile.ZipFile(buf, "w") as z:
+        for split, fname in (
+            ("train", "wiki.train.raw"),
+            ("val", "wiki.valid.raw"),
+            ("test", "wiki.test.raw"),
+        ):
+            z.writestr(f"wikitext-2-raw/{fname}", texts[split])
+    handler.files["/wikitext-2-raw-v1.zip"] = buf.getvalue()
+    _patch_remote(monkeypatch, "wikitext-2", base, {"wikitext-2-raw-v1.zip": buf.getvalue()})
+    assert data.load("wikitext-2", download=True) == texts
+    assert sorted(p.name for p in (_cache / "wikitext-2").iterdir()) == ["wikitext-2-raw"]
+    assert data.status("wikitext-2") == "cached"

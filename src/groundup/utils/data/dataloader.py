@@ -78,11 +78,17 @@ class DataLoader:
     shuffle : bool
         Draw a new permutation at the start of every epoch (every ``iter(loader)``).
     sampler : iterable of int, optional
-        The indices to visit, instead of ``shuffle`` (mutually exclusive with it).
+        The indices to visit, instead of ``shuffle`` (mutually exclusive with it), e.g. a
+        :class:`~groundup.utils.data.sampler.SubsetRandomSampler`.
+    batch_sampler : iterable of lists of int, optional
+        Yields the indices of each batch (mutually exclusive with ``batch_size``,
+        ``shuffle``, ``sampler`` and ``drop_last``).
     num_workers : int
         Accepted for PyTorch compatibility; batches are always built in this process.
     collate_fn : callable, optional
         Turns a list of samples into a batch (default :func:`default_collate`).
+    pin_memory : bool
+        Accepted for PyTorch compatibility; no effect on the CPU.
     drop_last : bool
         Drop the last batch if it has fewer than ``batch_size`` samples.
     generator : np.random.Generator or int, optional
@@ -96,8 +102,10 @@ class DataLoader:
         batch_size: int | None = 1,
         shuffle: bool = False,
         sampler: Iterable[int] | None = None,
+        batch_sampler: Iterable[Sequence[int]] | None = None,
         num_workers: int = 0,
         collate_fn: Callable[[list[Any]], Any] | None = None,
+        pin_memory: bool = False,
         drop_last: bool = False,
         generator: np.random.Generator | int | None = None,
     ) -> None:
@@ -109,12 +117,20 @@ class DataLoader:
             )
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
+        if batch_sampler is not None and (
+            batch_size != 1 or shuffle or sampler is not None or drop_last
+        ):
+            raise ValueError(
+                "DataLoader: batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, and drop_last"
+            )
         if num_workers < 0:
             raise ValueError(f"DataLoader: num_workers must be >= 0, got {num_workers}")
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.sampler = sampler
+        self.batch_sampler = batch_sampler
+        self.pin_memory = pin_memory
         self.num_workers = num_workers
         self.collate_fn = collate_fn
         self.drop_last = drop_last
@@ -127,6 +143,10 @@ class DataLoader:
         return self.generator.permutation(n) if self.shuffle else np.arange(n)
 
     def __iter__(self) -> Iterator[Any]:
+        if self.batch_sampler is not None:
+            for batch in self.batch_sampler:
+                yield self._batch(np.asarray(batch, dtype=np.int64))
+            return
         indices = self._indices()
         if self.batch_size is None:
             for i in indices:
@@ -148,6 +168,8 @@ class DataLoader:
         return (self.collate_fn or default_collate)(samples)
 
     def __len__(self) -> int:
+        if self.batch_sampler is not None:
+            return len(self.batch_sampler)  # type: ignore[arg-type]
         n = len(self.sampler) if self.sampler is not None else len(self.dataset)  # type: ignore[arg-type]
         if self.batch_size is None:
             return n

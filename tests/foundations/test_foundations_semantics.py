@@ -252,3 +252,17 @@ def test_backward_with_create_graph_gives_second_derivative():
     x.grad = None
     g.sum().backward()
     assert_close(x.grad, 6 * x.data)  # d/dx 3x^2
+
+
+def test_backward_frees_intermediates_even_while_the_loss_is_kept():
+    # keeping `loss` (e.g. in a list of losses) must not keep the graph's arrays alive
+    x = Tensor(np.ones(3), requires_grad=True)
+    h = x * 2.0
+    probe = weakref.ref(h)
+    loss = (h * h).sum()
+    del h
+    loss.backward()
+    gc.collect()
+    assert probe() is None and loss.item() == 12.0
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        loss.backward()

@@ -46,10 +46,13 @@ def bench(
     write: bool = typer.Option(
         False, "--write", help="Replace the groups' sections of docs/benchmarks.md."
     ),
+    threads: int = typer.Option(
+        None, "--threads", help="Threads for NumPy's BLAS and PyTorch each (default: theirs)."
+    ),
 ) -> None:
     """Time groundup against PyTorch CPU / scikit-learn; print the median ratios."""
     cli = _import_benchmarks()
     try:
-        cli.main(groups or [], rounds=rounds, write=write)  # type: ignore[attr-defined]
+        cli.main(groups or [], rounds=rounds, write=write, threads=threads)  # type: ignore[attr-defined]
     except ValueError as exc:
         raise GroundupError(str(exc)) from None

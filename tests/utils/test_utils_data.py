@@ -272,6 +272,12 @@ def test_scaler_input_errors() -> None:
         sc.transform(np.zeros((5, 2)))
     with pytest.raises(ValueError, match=r"X: expected a 2D array .* got shape \(4,\)"):
         StandardScaler().fit(np.zeros(4))
+    with pytest.raises(
+        ValueError, match=r"X contains NaN or infinity \(first at row, column \[1, 0\]\)"
+    ):
+        StandardScaler().fit(np.array([[0.0, 1.0], [np.nan, 2.0]]))
+    with pytest.raises(ValueError, match="X contains NaN or infinity"):
+        MinMaxScaler().fit(np.array([[np.inf, 1.0]]))
     with pytest.raises(ValueError, match="found array with 0 samples"):
         MinMaxScaler().fit(np.zeros((0, 2)))
     with pytest.raises(ValueError, match=r"feature_range: the minimum must be smaller .* \(1, 0\)"):

@@ -38,10 +38,7 @@ __all__ = [
     "train_val_test_split",
 ]
 
-
-# --------------------------------------------------------------------------------------
-# Splitting
-# --------------------------------------------------------------------------------------
+# Splitting ------------------------------------------------------------------------------
 
 
 def _n_from_size(size: float | int | None, n: int, name: str, rounding: Any) -> int:
@@ -66,16 +63,7 @@ def _allocate(counts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     feasible flow with integer margins); the leftover units are handed out by largest
     remainder first and completed with augmenting paths, a small max-flow.
 
-    Parameters
-    ----------
-    counts : ndarray of shape (C,)
-        Samples per class, summing to $n$.
-    sizes : ndarray of shape (P,)
-        Samples per part, summing to $n$.
-
-    Returns
-    -------
-    ndarray of shape (C, P)
+    ``counts`` has shape (C,), ``sizes`` shape (P,), both summing to $n$; returns (C, P).
     """
     n = int(counts.sum())
     # $a_{c,p} = \lfloor n_c n_p / n\rfloor + r_{c,p}/n$, in exact integer arithmetic
@@ -282,10 +270,12 @@ def iterate_minibatches(
     [[0, 1], [2, 3], [4]]
     """
     arrays_, n = _check_arrays(arrays)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, int | np.integer)
+        or batch_size < 1
+    ):
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-    if batch_size <= 0:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
     order = make_rng(rng).permutation(n) if shuffle else np.arange(n)
     stop = n - n % batch_size if drop_last else n
     for start in range(0, stop, batch_size):
@@ -294,9 +284,7 @@ def iterate_minibatches(
         yield batch[0] if len(batch) == 1 else batch
 
 
-# --------------------------------------------------------------------------------------
-# Scaling and encoding (fit on the training data, transform anything)
-# --------------------------------------------------------------------------------------
+# Scaling and encoding (fit on the training data, transform anything) --------------------
 
 
 def one_hot(labels: ArrayLike, num_classes: int = -1, dtype: DTypeLike = np.int64) -> np.ndarray:
@@ -382,6 +370,12 @@ class _Transformer:
         if reset:
             if X.shape[0] == 0:
                 raise ValueError(f"X: found array with 0 samples (shape {X.shape})")
+            if not np.all(np.isfinite(X)):
+                bad = np.argwhere(~np.isfinite(X))[0].tolist()
+                raise ValueError(
+                    f"X contains NaN or infinity (first at row, column {bad}); "
+                    "fit needs finite values (impute missing values first)"
+                )
             self.n_features_in_ = X.shape[1]
         elif X.shape[1] != self.n_features_in_:
             raise ValueError(

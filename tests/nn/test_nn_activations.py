@@ -96,6 +96,7 @@ def test_gelu_second_derivative_matches_torch(approximate: str) -> None:
 def test_erfc_matches_math_erfc(x: np.ndarray) -> None:
     expected = np.array([math.erfc(v) for v in x])
     np.testing.assert_allclose(erfc(x), expected, rtol=1e-11, atol=1e-300)
+    np.testing.assert_allclose(erfc(x, "single"), expected, rtol=1e-8, atol=1e-300)
 
 
 def test_erfc_band_edges_and_nan() -> None:

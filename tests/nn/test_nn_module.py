@@ -257,3 +257,16 @@ def test_parameter_repr_and_defaults() -> None:
     assert repr(p).startswith("Parameter containing:\ntensor(")
     assert p.requires_grad and isinstance(p, Tensor)
     assert not nn.Parameter(np.zeros(1), requires_grad=False).requires_grad
+
+
+def test_deepcopy_and_pickle_give_independent_equal_models() -> None:
+    import copy
+    import pickle
+
+    m = Net()
+    x = Tensor(np.random.default_rng(4).standard_normal((2, 4)).astype(np.float32))
+    for clone in (copy.deepcopy(m), pickle.loads(pickle.dumps(m))):
+        assert np.array_equal(clone(x).data, m(x).data)
+        assert all(isinstance(p, nn.Parameter) and p.requires_grad for p in clone.parameters())
+        clone.fc1.weight.data[...] = 0  # a target network: changing it leaves the original alone
+        assert not np.array_equal(clone(x).data, m(x).data)

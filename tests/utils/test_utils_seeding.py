@@ -76,6 +76,19 @@ def test_make_rng_rejects_invalid_seeds(bad) -> None:
         make_rng(bad)
 
 
+def test_make_rng_accepts_seed_sequences_like_numpy() -> None:
+    np.testing.assert_array_equal(
+        make_rng([3, 1]).random(3), np.random.default_rng([3, 1]).random(3)
+    )
+    ss = np.random.SeedSequence(9)
+    np.testing.assert_array_equal(make_rng(ss).random(3), np.random.default_rng(9).random(3))
+    assert not np.array_equal(make_rng([3, 1]).random(3), make_rng([3, 2]).random(3))
+    with pytest.raises(
+        ValueError, match="each seed in the sequence must be a non-negative integer"
+    ):
+        make_rng([3, -1])
+
+
 def test_make_rng_rejects_legacy_random_state() -> None:
     with pytest.raises(ValueError, match=r"RandomState; pass a np\.random\.Generator"):
         make_rng(np.random.RandomState(0))

@@ -21,12 +21,13 @@ True
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 
 import numpy as np
 
 __all__ = ["default_generator", "make_rng", "manual_seed", "seed_everything", "spawn"]
 
-Seed = int | np.integer | np.random.Generator | None
+Seed = int | np.integer | Sequence[int] | np.random.SeedSequence | np.random.Generator | None
 
 _default: np.random.Generator = np.random.default_rng(0)
 
@@ -85,10 +86,11 @@ def make_rng(seed: Seed = None) -> np.random.Generator:
 
     Parameters
     ----------
-    seed : int, np.random.Generator or None
-        A non-negative integer gives a fresh generator seeded with it; a generator is
-        used as is (so draws advance the caller's stream); ``None`` gives the library's
-        default generator, which :func:`seed_everything` seeds.
+    seed : int, sequence of int, np.random.SeedSequence, np.random.Generator or None
+        A non-negative integer (or a sequence of them, e.g. ``[seed, stream]``, or a
+        ``SeedSequence``) gives a fresh generator seeded with it; a generator is used as
+        is (so draws advance the caller's stream); ``None`` gives the library's default
+        generator, which :func:`seed_everything` seeds.
 
     Returns
     -------
@@ -109,6 +111,10 @@ def make_rng(seed: Seed = None) -> np.random.Generator:
             "seed: got a legacy np.random.RandomState; pass a np.random.Generator "
             "(np.random.default_rng(seed)) or an integer seed"
         )
+    if isinstance(seed, np.random.SeedSequence):
+        return np.random.default_rng(seed)
+    if isinstance(seed, list | tuple):
+        return np.random.default_rng([_check_seed(s, "each seed in the sequence") for s in seed])
     return np.random.default_rng(_check_seed(seed))
 
 

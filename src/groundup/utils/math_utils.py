@@ -206,7 +206,8 @@ def softplus(x: ArrayLike, beta: float = 1.0, threshold: float = 20.0) -> np.nda
     ----------
     x : array_like of any shape
     beta : float
-        Sharpness $\beta > 0$; $\beta \to \infty$ approaches ReLU.
+        Sharpness $\beta \ne 0$ (negative allowed, as in PyTorch); $\beta \to \infty$
+        approaches ReLU.
     threshold : float
         Above this value of $\beta x$ the function is linear.
 
@@ -218,8 +219,8 @@ def softplus(x: ArrayLike, beta: float = 1.0, threshold: float = 20.0) -> np.nda
     >>> softplus(np.array([-1e4, 0.0, 1e4])).tolist()
     [0.0, 0.6931471805599453, 10000.0]
     """
-    if not beta > 0:
-        raise ValueError(f"softplus: beta must be positive, got {beta!r}")
+    if beta == 0:
+        raise ValueError("softplus: beta must be non-zero (the result is 1/beta * ...), got 0")
     x = _as_float(x)
     beta = x.dtype.type(beta)  # a float64 beta must not promote float32 x
     bx = beta * x

@@ -17,6 +17,7 @@ import torch.nn.functional as tF
 from hypothesis import given
 from hypothesis import strategies as st
 
+import groundup
 from groundup import Tensor
 from groundup.foundations.gradient_check import gradient_check
 from groundup.optimization.losses import CrossEntropyLoss, NLLLoss, cross_entropy, nll_loss
@@ -262,3 +263,31 @@ def test_every_option_combination_matches_torch() -> None:
         loss.backward(Tensor(g))
         expected.backward(torch.tensor(g))
         assert_close(x.grad, xt.grad, msg=msg)
+
+
+def test_fused_op_equals_composite_and_has_second_derivatives() -> None:
+    """The fused forward/backward against log_softmax + nll_loss, and double backward vs torch."""
+    rng = np.random.default_rng(3)
+    x_np = rng.standard_normal((5, 4, 3))
+    y = rng.integers(0, 4, (5, 3))
+    y[0, 0] = -100
+    w = rng.uniform(0.5, 2.0, 4)
+    x1, x2 = Tensor(x_np, requires_grad=True), Tensor(x_np, requires_grad=True)
+    fused = cross_entropy(x1, y, weight=w)
+    composite = nll_loss(x2.log_softmax(1), y, weight=w)
+    assert_close(fused, composite)
+    fused.backward()
+    composite.backward()
+    assert_close(x1.grad, x2.grad)
+
+    # create_graph: d/dx of |dL/dx|^2, against torch
+    x = Tensor(x_np, requires_grad=True)
+    (gx,) = groundup.grad(cross_entropy(x, y, weight=w), [x], create_graph=True)
+    (gx * gx).sum().backward()
+    xt = to_torch(x)
+    (gxt,) = torch.autograd.grad(
+        tF.cross_entropy(xt, torch.tensor(y), weight=torch.tensor(w)), [xt], create_graph=True
+    )
+    (gxt * gxt).sum().backward()
+    assert_close(gx, gxt)
+    assert_close(x.grad, xt.grad)

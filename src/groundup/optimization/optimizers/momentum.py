@@ -63,7 +63,7 @@ def heavy_ball(
     if b is None:
         return np.array(g, copy=True)
     b *= momentum
-    b += (1.0 - dampening) * g
+    b += g if dampening == 0 else (1.0 - dampening) * g
     return b
 
 

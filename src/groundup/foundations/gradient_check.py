@@ -55,7 +55,10 @@ class GradCheckReport:
 def numerical_gradient(
     fn: Callable[..., Tensor], inputs: Sequence[Tensor], eps: float = 1e-6, seed: int = 0
 ) -> tuple[list[np.ndarray], np.ndarray]:
-    """Central-difference gradients of $L = \\sum_k r_k f_k$; returns them and $r$."""
+    """Central-difference gradients of $L = \\sum_k r_k f_k$; returns them and $r$.
+
+    Inputs that do not require a gradient get zeros (they are not perturbed).
+    """
     with no_grad():
         out = fn(*inputs)
     r = np.random.default_rng(seed).standard_normal(np.shape(out.data))
@@ -66,16 +69,19 @@ def numerical_gradient(
 
     grads = []
     for x in inputs:
-        g = np.zeros_like(x.data, dtype=np.float64)
-        flat = x.data.reshape(-1)  # a view: writes go to x.data
-        for i in range(flat.size):
-            old = flat[i]
-            flat[i] = old + eps
+        g = np.zeros(x.shape, dtype=np.float64)
+        if not x.requires_grad:
+            grads.append(g)
+            continue
+        # element by element, in place: x.data may be a non-contiguous view
+        for i in np.ndindex(x.shape):
+            old = x.data[i]
+            x.data[i] = old + eps
             plus = loss()
-            flat[i] = old - eps
+            x.data[i] = old - eps
             minus = loss()
-            flat[i] = old
-            g.reshape(-1)[i] = (plus - minus) / (2 * eps)
+            x.data[i] = old
+            g[i] = (plus - minus) / (2 * eps)
         grads.append(g)
     return grads, r
 

@@ -7,9 +7,18 @@ import pytest
 from sklearn import datasets
 from sklearn import ensemble as sk_ensemble
 from sklearn.model_selection import train_test_split
+from threadpoolctl import threadpool_limits
 
 from groundup.classical_ml.classification.decision_tree import DecisionTreeClassifier
 from groundup.classical_ml.ensemble import RandomForestClassifier, RandomForestRegressor
+
+
+@pytest.fixture(autouse=True)
+def _one_blas_thread():
+    # Test workers share two cores: a multi-threaded BLAS then slows an SVD down 100-fold.
+    with threadpool_limits(1):
+        yield
+
 
 LOADERS = {
     "iris": datasets.load_iris,

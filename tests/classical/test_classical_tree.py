@@ -9,12 +9,21 @@ from hypothesis import strategies as st
 from sklearn import datasets
 from sklearn import tree as sk_tree
 from sklearn.model_selection import train_test_split
+from threadpoolctl import threadpool_limits
 
 from groundup.classical_ml.base import NotFittedError
 from groundup.classical_ml.classification.decision_tree import (
     DecisionTreeClassifier,
     DecisionTreeRegressor,
 )
+
+
+@pytest.fixture(autouse=True)
+def _one_blas_thread():
+    # Test workers share two cores: a multi-threaded BLAS then slows an SVD down 100-fold.
+    with threadpool_limits(1):
+        yield
+
 
 LOADERS = {
     "iris": datasets.load_iris,

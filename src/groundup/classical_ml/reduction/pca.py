@@ -16,7 +16,7 @@ so that each axis' largest-magnitude coordinate is positive, so results are repr
 >>> import numpy as np
 >>> X = np.array([[2.0, 0.0], [0.0, 0.0], [-2.0, 0.0], [0.0, 1.0], [0.0, -1.0]])
 >>> pca = PCA(n_components=1).fit(X)
->>> pca.components_.tolist(), pca.explained_variance_.tolist()
+>>> pca.components_.tolist(), np.round(pca.explained_variance_, 12).tolist()
 ([[1.0, 0.0]], [2.0])
 """
 

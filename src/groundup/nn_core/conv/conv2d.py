@@ -5,18 +5,19 @@ With a weight $W$ of shape $(O, C/G, k_h, k_w)$ and the zero-padded input $\tild
 $$y[n, o, h, w] = b_o + \sum_{c \in \text{group}(o)} \sum_{i, j}
 W[o, c, i, j]\; \tilde x[n, c,\; s_h h + d_h i,\; s_w w + d_w j].$$
 
-Forward: copy every window into a column (:func:`~groundup.nn_core.conv.im2col.im2col`,
-one strided view and one copy), then one matrix product per group: $Y = W\,X_{\text{col}}$.
+Forward: copy every window into a row (:func:`~groundup.nn_core.conv.im2col.im2col`,
+one strided view and one copy), then one matrix product per group: $Y = X_{\text{col}} W$
+with $W$ flattened to $(k_h k_w C, O)$.
 
 Backward, with $g = \partial L/\partial y$:
 
 $$\frac{\partial L}{\partial W[o,c,i,j]} = \sum_{n,h,w} g[n,o,h,w]\;
 \tilde x[n, c, s_h h + d_h i, s_w w + d_w j]
-\qquad (\text{GEMM: } \bar W = g\, X_{\text{col}}^\top),$$
+\qquad (\text{GEMM: } \bar W = g^\top X_{\text{col}}),$$
 
 $$\frac{\partial L}{\partial \tilde x[n,c,p,q]} = \sum_{o}\sum_{\substack{(h,i):\, s_h h + d_h i = p\\
 (w,j):\, s_w w + d_w j = q}} W[o,c,i,j]\; g[n,o,h,w]
-\qquad (\text{GEMM } W^\top g \text{, then col2im}),$$
+\qquad (\text{GEMM } g\, W^\top \text{, then col2im}),$$
 
 and $\partial L/\partial b_o = \sum_{n,h,w} g[n,o,h,w]$. The input gradient *is* the
 transposed convolution of $g$ with the same weight, and the weight gradient is a third
@@ -39,10 +40,17 @@ from typing import Any
 
 import numpy as np
 
-from groundup.foundations.autograd import Function, Node
+from groundup.foundations.autograd import Function, Node, is_grad_enabled
 from groundup.foundations.computational_graph import Tensor
 from groundup.nn_core import init
-from groundup.nn_core.conv.im2col import ConvGeometry, conv_out_size, im2col
+from groundup.nn_core.conv.im2col import (
+    ConvGeometry,
+    conv_out_size,
+    from_pixel_rows,
+    im2col,
+    pixel_rows,
+    weight_matrix,
+)
 from groundup.nn_core.module import Module, Parameter
 from groundup.utils.seeding import make_rng
 
@@ -131,29 +139,26 @@ def conv2d_geometry(
     return ConvGeometry((kh, kw), (sh, sw), pads, (dh, dw), int(groups), (H, W), (Ho, Wo))
 
 
-def _grouped(g: np.ndarray, groups: int) -> np.ndarray:
-    """``(N, O, H_o, W_o)`` -> ``(G, O/G, N*H_o*W_o)``; free when ``g`` is channel-major."""
-    _N, O = g.shape[:2]
-    return g.transpose(1, 0, 2, 3).reshape(groups, O // groups, -1)
-
-
 class Convolution2d(Function):
-    r"""$y = W \star x$ (no bias): im2col, then $Y = W X_{\text{col}}$ per group.
+    r"""$y = W \star x$ (no bias): im2col, then $Y = X_{\text{col}} W$ per group.
 
     Backward: $\bar x = W^\top \star g$ (:class:`TransposedConvolution2d`),
-    $\bar W = g \star x$ (:class:`ConvolutionWeightGrad2d`).
+    $\bar W = g \star x$ (:class:`ConvolutionWeightGrad2d`). When $W$ needs a gradient,
+    the columns $X_{\text{col}}$ are kept for it (memory for one copy less).
     """
 
     @staticmethod
     def forward(ctx: Node, x: np.ndarray, w: np.ndarray, geometry: Any = None) -> np.ndarray:
         ctx.geometry = geometry
         N, G = x.shape[0], geometry.groups
-        O = w.shape[0]
         Ho, Wo = geometry.out_size
-        cols = im2col(x, geometry)  # (G, C/G*kh*kw, N*Ho*Wo)
-        # $Y = W X_{\text{col}}$, one GEMM per group (a single batched matmul)
-        y = w.reshape(G, O // G, -1) @ cols  # (G, O/G, N*Ho*Wo)
-        return y.reshape(O, N, Ho, Wo).transpose(1, 0, 2, 3)  # (N, O, Ho, Wo), channel-major
+        cols = im2col(x, geometry)  # (G, N*Ho*Wo, kh*kw*C/G)
+        weight = ctx.inputs[1]
+        if is_grad_enabled() and isinstance(weight, Tensor) and weight.requires_grad:
+            ctx.cols = cols
+        # $Y = X_{\text{col}} W$, one GEMM per group (a single batched matmul)
+        y = cols @ weight_matrix(w, G)  # (G, N*Ho*Wo, O/G)
+        return from_pixel_rows(y, N, Ho, Wo)  # (N, O, Ho, Wo), channels-last
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
@@ -161,8 +166,11 @@ class Convolution2d(Function):
 
         x, w = ctx.inputs
         need_x, need_w = ctx.needs_input_grad
-        gx = TransposedConvolution2d.apply(grad, w, geometry=ctx.geometry) if need_x else None
-        gw = ConvolutionWeightGrad2d.apply(x, grad, geometry=ctx.geometry) if need_w else None
+        geometry, cols = ctx.geometry, getattr(ctx, "cols", None)
+        gx = TransposedConvolution2d.apply(grad, w, geometry=geometry) if need_x else None
+        gw = (
+            ConvolutionWeightGrad2d.apply(x, grad, geometry=geometry, cols=cols) if need_w else None
+        )
         return gx, gw
 
 
@@ -171,16 +179,21 @@ class ConvolutionWeightGrad2d(Function):
 
     Bilinear in $(x, g)$: with $\bar{\bar W} = \partial L/\partial \bar W$, the input
     gradients are $\bar x = \bar{\bar W}^\top \star g$ and $\bar g = \bar{\bar W} \star x$.
+    ``cols``, if given, is ``im2col(x)`` computed already by the forward pass.
     """
 
     @staticmethod
-    def forward(ctx: Node, x: np.ndarray, g: np.ndarray, geometry: Any = None) -> np.ndarray:
+    def forward(
+        ctx: Node, x: np.ndarray, g: np.ndarray, geometry: Any = None, cols: Any = None
+    ) -> np.ndarray:
         ctx.geometry = geometry
         G, (kh, kw) = geometry.groups, geometry.kernel_size
         C, O = x.shape[1], g.shape[1]
-        cols = im2col(x, geometry)  # (G, C/G*kh*kw, N*Ho*Wo)
-        # $\bar W = g\, X_{\text{col}}^\top$ per group
-        gw = _grouped(g, G) @ cols.transpose(0, 2, 1)  # (G, O/G, C/G*kh*kw)
+        if cols is None:
+            cols = im2col(x, geometry)  # (G, N*Ho*Wo, kh*kw*C/G)
+        # $\bar W = g^\top X_{\text{col}}$ per group
+        gw = pixel_rows(g, G).transpose(0, 2, 1) @ cols  # (G, O/G, kh*kw*C/G)
+        gw = gw.reshape(G, O // G, kh, kw, C // G).transpose(0, 1, 4, 2, 3)  # (G, O/G, C/G, kh, kw)
         return gw.reshape(O, C // G, kh, kw)
 
     @staticmethod

@@ -1,4 +1,4 @@
-r"""The geometry of a 2-D convolution, and the two data movements it is made of.
+r"""The geometry of a 2-D convolution, and the data movements it is made of.
 
 A convolution slides a $k_h \times k_w$ window, with gaps of $d$ (dilation) between
 taps, over the zero-padded image in steps of $s$ (stride). Output pixel $(h, w)$ reads
@@ -7,16 +7,20 @@ $$\tilde x[n, c,\; s_h h + d_h i,\; s_w w + d_w j], \qquad 0 \le i < k_h,\ 0 \le
 
 so the output size is $H_o = \lfloor (H + p_t + p_b - d_h (k_h - 1) - 1) / s_h \rfloor + 1$.
 
-* :func:`im2col` copies every window into one column of a matrix; a convolution is then
-  one matrix product (GEMM). The windows are a *view* of the padded image
-  (``sliding_window_view``): no Python loop over pixels or images.
-* :func:`col2im` is its adjoint: it adds every column back onto the pixels it was read
+* :func:`im2col` copies every window (a *patch*) into one row of a matrix
+  $X_{\text{col}}$ of shape $(N H_o W_o,\ k_h k_w C)$; a convolution is then one matrix
+  product (GEMM) with the weight flattened the same way. The windows are a *view* of
+  the padded image (``sliding_window_view``): no Python loop over pixels or images.
+* :func:`col2im` is its adjoint: it adds every patch back onto the pixels it was read
   from (a pixel read by several windows receives the sum). It loops over the $k_h k_w$
   kernel taps, never over pixels.
 
-Arrays built here are *channel-major* in memory, shape ``(C, N, H, W)``, and handed out
-as the ``(N, C, H, W)`` view: then the GEMM's input and output need no transposing copy
-(``(C, N*H*W)`` is a free reshape), and NumPy's elementwise ops work on any layout.
+Memory layout. Tensors are ``(N, C, H, W)`` (PyTorch's NCHW) for the user, but the
+arrays made here are *channels-last* in memory, ``(N, H, W, C)``, handed out as the NCHW
+view: then a patch's $C$ channels are contiguous, so the im2col copy moves long runs, the
+GEMM's output $(N H_o W_o, O)$ *is* the next activation (no transposing copy), and a
+gradient arriving in that layout is a GEMM operand for free. NumPy's elementwise ops
+and reductions work on any layout.
 """
 
 from __future__ import annotations
@@ -67,7 +71,7 @@ def conv_out_size(size: int, kernel: int, stride: int, pad_total: int, dilation:
 
 
 def pad_image(x: np.ndarray, geometry: ConvGeometry, value: float = 0.0) -> np.ndarray:
-    """``x`` padded with ``value``, channel-major in memory.
+    """``x`` padded with ``value``, channels-last in memory.
 
     Parameters
     ----------
@@ -75,17 +79,17 @@ def pad_image(x: np.ndarray, geometry: ConvGeometry, value: float = 0.0) -> np.n
 
     Returns
     -------
-    ndarray of shape ``(N, C, H + p_t + p_b, W + p_l + p_r)`` (a view of a
-    ``(C, N, Hp, Wp)`` buffer).
+    ndarray of shape ``(N, C, H + p_t + p_b, W + p_l + p_r)`` (a view of an
+    ``(N, Hp, Wp, C)`` buffer), or ``x`` itself when there is no padding.
     """
     N, C, H, W = x.shape
     pt, pb, pl, pr = geometry.padding
     Hp, Wp = H + pt + pb, W + pl + pr
     if Hp == H and Wp == W:
         return x
-    buf = np.full((C, N, Hp, Wp), value, dtype=x.dtype)  # (C, N, Hp, Wp)
-    buf[:, :, pt : pt + H, pl : pl + W] = x.transpose(1, 0, 2, 3)
-    return buf.transpose(1, 0, 2, 3)  # (N, C, Hp, Wp)
+    buf = np.full((N, Hp, Wp, C), value, dtype=x.dtype)  # (N, Hp, Wp, C)
+    buf[:, pt : pt + H, pl : pl + W, :] = x.transpose(0, 2, 3, 1)
+    return buf.transpose(0, 3, 1, 2)  # (N, C, Hp, Wp)
 
 
 def windows(x_padded: np.ndarray, geometry: ConvGeometry) -> np.ndarray:
@@ -108,7 +112,7 @@ def windows(x_padded: np.ndarray, geometry: ConvGeometry) -> np.ndarray:
 
 
 def im2col(x: np.ndarray, geometry: ConvGeometry) -> np.ndarray:
-    """The windows of ``x`` as the columns of one matrix per group (the one copy).
+    """The patches of ``x`` as the rows of one matrix per group (the one copy).
 
     Parameters
     ----------
@@ -116,41 +120,72 @@ def im2col(x: np.ndarray, geometry: ConvGeometry) -> np.ndarray:
 
     Returns
     -------
-    ndarray of shape ``(G, C/G * k_h * k_w, N * H_o * W_o)``, rows ordered
-    ``(c, i, j)`` like a weight ``(O, C/G, k_h, k_w)`` flattened, columns ``(n, h, w)``.
+    ndarray of shape ``(G, N * H_o * W_o, k_h * k_w * C/G)``: rows ordered ``(n, h, w)``,
+    columns ``(i, j, c)`` like :func:`weight_matrix`.
     """
     N, C = x.shape[:2]
     (kh, kw), G = geometry.kernel_size, geometry.groups
     Ho, Wo = geometry.out_size
     win = windows(pad_image(x, geometry), geometry)  # (N, C, Ho, Wo, kh, kw), a view
-    return win.transpose(1, 4, 5, 0, 2, 3).reshape(G, C // G * kh * kw, N * Ho * Wo)
+    win = win.reshape(N, G, C // G, Ho, Wo, kh, kw)  # still a view: C split into (G, C/G)
+    return win.transpose(1, 0, 3, 4, 5, 6, 2).reshape(G, N * Ho * Wo, kh * kw * (C // G))
 
 
-def col2im(cols: np.ndarray, geometry: ConvGeometry, batch: int) -> np.ndarray:
-    """The adjoint of :func:`im2col`: add every column back onto the pixels it came from.
+def weight_matrix(w: np.ndarray, groups: int) -> np.ndarray:
+    """``(O, C/G, k_h, k_w)`` -> ``(G, k_h k_w C/G, O/G)``, rows ``(i, j, c)`` as :func:`im2col`."""
+    O, C_g, kh, kw = w.shape
+    G = groups
+    return (
+        w.reshape(G, O // G, C_g, kh, kw).transpose(0, 3, 4, 2, 1).reshape(G, kh * kw * C_g, O // G)
+    )
+
+
+def weight_taps(w: np.ndarray, groups: int) -> np.ndarray:
+    """``(O, C/G, k_h, k_w)`` -> ``(G, k_h k_w, O/G, C/G)``: one ``(O/G, C/G)`` matrix per tap."""
+    O, C_g, kh, kw = w.shape
+    G = groups
+    return w.reshape(G, O // G, C_g, kh * kw).transpose(0, 3, 1, 2)
+
+
+def pixel_rows(y: np.ndarray, groups: int) -> np.ndarray:
+    """``(N, O, H, W)`` -> ``(G, N H W, O/G)``: one row per pixel; free for channels-last ``y``."""
+    N, O, H, W = y.shape
+    return y.transpose(0, 2, 3, 1).reshape(N * H * W, groups, O // groups).transpose(1, 0, 2)
+
+
+def from_pixel_rows(rows: np.ndarray, N: int, H: int, W: int) -> np.ndarray:
+    """``(G, N H W, O/G)`` -> ``(N, O, H, W)``, channels-last (a copy only when G > 1)."""
+    G, _, O_g = rows.shape
+    return rows.transpose(1, 0, 2).reshape(N, H, W, G * O_g).transpose(0, 3, 1, 2)
+
+
+def col2im(taps: np.ndarray, geometry: ConvGeometry, batch: int) -> np.ndarray:
+    """The adjoint of :func:`im2col`: add every patch entry back onto its pixel.
 
     Parameters
     ----------
-    cols : ndarray of shape ``(G, C/G * k_h * k_w, N * H_o * W_o)``
+    taps : ndarray of shape ``(G, k_h k_w, N H_o W_o, C/G)``
+        ``taps[g, i k_w + j, (n, h, w), c]``: the value for tap $(i, j)$ of the window of
+        output pixel $(n, h, w)$, channel $c$ of group $g$.
     batch : int
         $N$.
 
     Returns
     -------
-    ndarray of shape ``(N, C, H, W)`` (channel-major in memory), with
-    $\\sum_{(h,i):\\, s_h h + d_h i = p - p_t}\\; \\sum_{(w,j):\\, s_w w + d_w j = q - p_l}
-    \\mathrm{cols}[c, i, j, n, h, w]$ at pixel $(p - p_t, q - p_l)$.
+    ndarray of shape ``(N, C, H, W)`` (channels-last in memory), with pixel $(p, q)$ the
+    sum over all $(h, i, w, j)$ with $s_h h + d_h i - p_t = p$ and $s_w w + d_w j - p_l = q$.
     """
     (kh, kw), (sh, sw), (dh, dw) = geometry.kernel_size, geometry.stride, geometry.dilation
     (Ho, Wo), (H, W), (Hp, Wp) = geometry.out_size, geometry.image_size, geometry.padded_size
     pt, _, pl, _ = geometry.padding
-    C = cols.shape[0] * cols.shape[1] // (kh * kw)
-    cols = cols.reshape(C, kh, kw, batch, Ho, Wo)
-    out = np.zeros((C, batch, Hp, Wp), dtype=cols.dtype)  # (C, N, Hp, Wp)
+    G, C_g = taps.shape[0], taps.shape[3]
+    taps = taps.reshape(G, kh, kw, batch, Ho, Wo, C_g).transpose(1, 2, 3, 4, 5, 0, 6)
+    out = np.zeros((batch, Hp, Wp, G, C_g), dtype=taps.dtype)  # (N, Hp, Wp, G, C/G)
     for i in range(kh):  # a loop over the k_h * k_w taps, each a strided add over all pixels
         for j in range(kw):
             top, left = dh * i, dw * j
-            out[:, :, top : top + (Ho - 1) * sh + 1 : sh, left : left + (Wo - 1) * sw + 1 : sw] += (
-                cols[:, i, j]
-            )
-    return out[:, :, pt : pt + H, pl : pl + W].transpose(1, 0, 2, 3)  # (N, C, H, W)
+            rows = slice(top, top + (Ho - 1) * sh + 1, sh)
+            cols = slice(left, left + (Wo - 1) * sw + 1, sw)
+            out[:, rows, cols] += taps[i, j]  # (N, Ho, Wo, G, C/G)
+    out = out.reshape(batch, Hp, Wp, G * C_g)[:, pt : pt + H, pl : pl + W]
+    return out.transpose(0, 3, 1, 2)  # (N, C, H, W)

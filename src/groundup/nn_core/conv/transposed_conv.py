@@ -7,8 +7,9 @@ size $(H_o, W_o)$. Its transpose $A_W^\top$ maps back up: every input pixel $y[n
 $$z[n, c, s_h h + d_h i - p_h,\; s_w w + d_w j - p_w] \mathrel{+}=
 \sum_{o \in \text{group}(c)} W[o, c, i, j]\; y[n, o, h, w].$$
 
-Computed as one GEMM per group, $Z_{\text{col}} = W^\top Y$, then col2im (the scatter-add,
-looping over the $k_h k_w$ kernel taps). It is exactly the input gradient of ``conv2d``,
+Computed as one GEMM per group and kernel tap $(i, j)$, $Z_{ij} = Y W_{ij}$ with
+$W_{ij} = W[:, :, i, j]$ of shape $(O, C)$, then col2im (the scatter-add, looping over the
+$k_h k_w$ taps). It is exactly the input gradient of ``conv2d``,
 which is why learnable upsampling layers (U-Net's decoder, DCGAN's generator) are built
 from it. The output size is
 
@@ -38,16 +39,15 @@ from groundup.nn_core.conv.conv2d import (
     ConvolutionWeightGrad2d,
     IntPair,
     _check_channels,
-    _grouped,
     pair,
     reset_conv_parameters,
 )
-from groundup.nn_core.conv.im2col import ConvGeometry, col2im
+from groundup.nn_core.conv.im2col import ConvGeometry, col2im, pixel_rows, weight_taps
 from groundup.nn_core.module import Module, Parameter
 
 
 class TransposedConvolution2d(Function):
-    r"""$z = A_W^\top y$: $Z_{\text{col}} = W^\top Y$ per group, then col2im.
+    r"""$z = A_W^\top y$: $Z_{ij} = Y W_{ij}$ per group and tap, then col2im.
 
     ``y`` has shape ``(N, O, H_o, W_o)`` and ``W`` shape ``(O, C/G, k_h, k_w)`` (the
     convolution's names); the result has shape ``(N, C, H, W)`` = ``geometry.image_size``.
@@ -58,12 +58,9 @@ class TransposedConvolution2d(Function):
     def forward(ctx: Node, y: np.ndarray, w: np.ndarray, geometry: Any = None) -> np.ndarray:
         ctx.geometry = geometry
         G = geometry.groups
-        O = w.shape[0]
-        # $Z_{\text{col}} = W^\top Y$ per group
-        cols = w.reshape(G, O // G, -1).transpose(0, 2, 1) @ _grouped(
-            y, G
-        )  # (G, C/G*kh*kw, N*Ho*Wo)
-        return col2im(cols, geometry, batch=y.shape[0])  # (N, C, H, W)
+        # $Z_{ij} = Y W_{ij}$: one GEMM per group and tap (a single broadcast matmul)
+        taps = pixel_rows(y, G)[:, None] @ weight_taps(w, G)  # (G, kh*kw, N*Ho*Wo, C/G)
+        return col2im(taps, geometry, batch=y.shape[0])  # (N, C, H, W)
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:

@@ -19,6 +19,8 @@ MODULES = [
     "groundup.nn_core.activations.softmax",
     "groundup.nn_core.activations.gelu",
     "groundup.nn_core.normalization.layernorm",
+    "groundup.nn_core.normalization.groupnorm",
+    "groundup.nn_core.normalization.rmsnorm",
     "groundup.nn_core.regularization.dropout",
     "groundup.architectures.mlp",
 ]

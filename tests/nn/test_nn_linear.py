@@ -175,3 +175,10 @@ def test_flatten_unflatten_identity_match_torch() -> None:
         ValueError, match=r"dimension 1 of size 3 .* cannot be unflattened into \(2, 2\)"
     ):
         nn.Unflatten(1, (2, 2))(Tensor(x))
+
+
+def test_shape_layers_finite_differences() -> None:
+    x = Tensor(np.random.default_rng(3).standard_normal((2, 3, 4)), requires_grad=True)
+    for layer in (nn.Flatten(), nn.Unflatten(2, (2, 2)), nn.Identity()):
+        report = gradient_check(lambda x, layer=layer: layer(x).tanh(), [x])
+        assert report.passed, f"{layer}: {report}"

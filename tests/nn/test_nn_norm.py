@@ -206,3 +206,68 @@ def test_norm_errors() -> None:
     # a batch of one is fine in eval mode, and for layer norm
     assert nn.BatchNorm1d(3).eval()(Tensor(np.ones((1, 3), dtype=np.float32))).shape == (1, 3)
     assert nn.LayerNorm(3)(Tensor(np.ones((1, 3), dtype=np.float32))).shape == (1, 3)
+
+
+def test_batchnorm_under_no_grad_still_updates_running_stats_like_torch() -> None:
+    ours, theirs = nn.BatchNorm1d(3), torch.nn.BatchNorm1d(3)
+    copy_torch_weights(ours, theirs, np.float64)
+    x = np.random.default_rng(5).standard_normal((6, 3)) * 2 + 1
+    with groundup.no_grad():
+        y = ours(Tensor(x))
+    with torch.no_grad():
+        yt = theirs(torch.tensor(x))
+    assert_close(y, yt)
+    assert_close(ours.running_mean, theirs.running_mean)
+    assert_close(ours.running_var, theirs.running_var)
+
+
+@given(n=st.integers(1, 3), groups_and_channels=st.sampled_from([(1, 3), (2, 4), (3, 3), (2, 6)]),
+       spatial=st.lists(st.integers(1, 3), min_size=0, max_size=2), affine=st.booleans(),
+       bias=st.booleans(), dtype=dtypes, seed=seeds)  # fmt: skip
+def test_groupnorm_matches_torch(
+    n, groups_and_channels, spatial, affine, bias, dtype, seed
+) -> None:
+    g, c = groups_and_channels
+    if (c // g) * int(np.prod(spatial)) < 2:
+        spatial = [2]  # a group of one value has no variance
+    ours, theirs = (
+        nn.GroupNorm(g, c, affine=affine, bias=bias),
+        torch.nn.GroupNorm(g, c, affine=affine, bias=bias),
+    )
+    _random_params(theirs, seed)
+    x = np.random.default_rng(seed).standard_normal((n, c, *spatial)) * 2 + 1
+    compare_module(ours, theirs, x, dtype, seed)
+    assert repr(ours) == repr(theirs)
+
+
+@given(lead=st.lists(st.integers(1, 3), min_size=0, max_size=2), norm=st.lists(st.integers(1, 4), min_size=1, max_size=2),
+       affine=st.booleans(), eps=st.sampled_from([None, 1e-6]), dtype=dtypes, seed=seeds)  # fmt: skip
+def test_rmsnorm_matches_torch(lead, norm, affine, eps, dtype, seed) -> None:
+    ours = nn.RMSNorm(norm, eps=eps, elementwise_affine=affine)
+    theirs = torch.nn.RMSNorm(norm, eps=eps, elementwise_affine=affine)
+    _random_params(theirs, seed)
+    x = np.random.default_rng(seed).standard_normal((*lead, *norm)) * 2
+    compare_module(ours, theirs, x, dtype, seed)
+    assert repr(ours) == repr(theirs)
+
+
+def test_groupnorm_rmsnorm_finite_differences_and_errors() -> None:
+    rng = np.random.default_rng(6)
+    gn = nn.GroupNorm(2, 4).double()
+    gn.weight.data[:] = rng.standard_normal(4)
+    x = Tensor(rng.standard_normal((2, 4, 3)), requires_grad=True)
+    report = gradient_check(lambda x, w, b: gn(x), [x, gn.weight, gn.bias])
+    assert report.passed, str(report)
+    rms = nn.RMSNorm(3).double()
+    rms.weight.data[:] = rng.standard_normal(3)
+    x = Tensor(rng.standard_normal((2, 3)), requires_grad=True)
+    report = gradient_check(lambda x, w: rms(x), [x, rms.weight])
+    assert report.passed, str(report)
+    with pytest.raises(ValueError, match="num_channels=5 must be divisible by num_groups=2"):
+        nn.GroupNorm(2, 5)
+    with pytest.raises(ValueError, match=r"expected an input of shape \(N, 4, \*\), got \(2, 3\)"):
+        nn.GroupNorm(2, 4)(Tensor(np.zeros((2, 3))))
+    with pytest.raises(
+        ValueError, match=r"input of shape \(2, 5\) does not end with normalized_shape \(3,\)"
+    ):
+        nn.RMSNorm(3)(Tensor(np.zeros((2, 5))))

@@ -26,7 +26,9 @@ from groundup.nn_core.activations.tanh import Hardtanh, ReLU6, Tanh
 
 # ---------------------------------------------------------------- normalisation
 from groundup.nn_core.normalization.batchnorm import BatchNorm1d, BatchNorm2d
+from groundup.nn_core.normalization.groupnorm import GroupNorm
 from groundup.nn_core.normalization.layernorm import LayerNorm
+from groundup.nn_core.normalization.rmsnorm import RMSNorm
 
 # ---------------------------------------------------------------- regularisation
 from groundup.nn_core.regularization.dropout import Dropout, Dropout2d
@@ -66,8 +68,41 @@ __all__ = [
     # normalisation
     "BatchNorm1d",
     "BatchNorm2d",
+    "GroupNorm",
     "LayerNorm",
+    "RMSNorm",
     # regularisation
     "Dropout",
     "Dropout2d",
+]
+
+# ---------------------------------------------------------------- losses and clipping (optimization/)
+from groundup.optimization.losses import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
+
+# ``nn.utils.clip_grad_norm_(model.parameters(), 1.0)`` as in PyTorch
+from groundup.optimization import gradient_utils as utils
+
+__all__ += [
+    # losses
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "CrossEntropyLoss",
+    "HuberLoss",
+    "KLDivLoss",
+    "L1Loss",
+    "MSELoss",
+    "NLLLoss",
+    "SmoothL1Loss",
+    # clipping
+    "utils",
 ]

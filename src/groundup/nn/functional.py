@@ -18,7 +18,9 @@ from groundup.nn_core.activations.tanh import hardtanh, relu6, tanh
 
 # ---------------------------------------------------------------- normalisation
 from groundup.nn_core.normalization.batchnorm import batch_norm
+from groundup.nn_core.normalization.groupnorm import group_norm
 from groundup.nn_core.normalization.layernorm import layer_norm
+from groundup.nn_core.normalization.rmsnorm import rms_norm
 
 # ---------------------------------------------------------------- regularisation
 from groundup.nn_core.regularization.dropout import dropout, dropout2d
@@ -44,8 +46,35 @@ __all__ = [
     "tanh",
     # normalisation
     "batch_norm",
+    "group_norm",
     "layer_norm",
+    "rms_norm",
     # regularisation
     "dropout",
     "dropout2d",
+]
+
+# ---------------------------------------------------------------- losses (optimization/losses)
+from groundup.optimization.losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+    smooth_l1_loss,
+)
+
+__all__ += [
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "huber_loss",
+    "kl_div",
+    "l1_loss",
+    "mse_loss",
+    "nll_loss",
+    "smooth_l1_loss",
 ]

@@ -101,7 +101,9 @@ class ReLU(Function):
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> Any:
-        return where(ctx.mask, grad, 0.0)
+        # A product with the 0/1 mask rather than np.where: branch-free, many times faster
+        # on a random mask (it differs only where the incoming gradient is inf or nan).
+        return grad * ctx.mask
 
 
 class Maximum(Function):
@@ -181,4 +183,4 @@ class Clip(Function):
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> Any:
-        return where(ctx.mask, grad, 0.0)
+        return grad * ctx.mask  # the 0/1 mask, as in ReLU

@@ -13,6 +13,7 @@ MODULES = [
     "groundup.nn_core.checkpoint",
     "groundup.nn_core.init",
     "groundup.nn_core.layers.linear",
+    "groundup.nn_core.layers.embedding",
     "groundup.nn_core.activations.relu",
     "groundup.nn_core.activations.sigmoid",
     "groundup.nn_core.activations.tanh",

@@ -182,3 +182,33 @@ def test_shape_layers_finite_differences() -> None:
     for layer in (nn.Flatten(), nn.Unflatten(2, (2, 2)), nn.Identity()):
         report = gradient_check(lambda x, layer=layer: layer(x).tanh(), [x])
         assert report.passed, f"{layer}: {report}"
+
+
+@pytest.mark.parametrize("padding_idx", [None, 2])
+def test_embedding_second_derivative_matches_torch(padding_idx) -> None:
+    rng = np.random.default_rng(7)
+    w = rng.standard_normal((5, 3))
+    idx = np.array([[0, 2, 2], [4, 2, 1]])
+    ours = Tensor(w.copy(), requires_grad=True)
+    theirs = torch.tensor(w, requires_grad=True)
+    (g,) = groundup.grad(F.embedding(idx, ours, padding_idx).tanh().sum(), ours, create_graph=True)
+    (g * g).sum().backward()
+    (gt,) = torch.autograd.grad(
+        torch.nn.functional.embedding(torch.tensor(idx), theirs, padding_idx).tanh().sum(),
+        theirs,
+        create_graph=True,
+    )
+    (gt * gt).sum().backward()
+    assert_close(g, gt)
+    assert_close(ours.grad, theirs.grad)
+
+
+def test_embedding_scatter_add_equals_add_at_on_many_repeats() -> None:
+    rng = np.random.default_rng(8)
+    idx = rng.integers(0, 7, size=(50, 9))
+    g = rng.standard_normal((50, 9, 4))
+    w = Tensor(np.zeros((7, 4)), requires_grad=True)
+    F.embedding(idx, w).backward(Tensor(g))
+    expected = np.zeros((7, 4))
+    np.add.at(expected, idx, g)
+    assert_close(w.grad, expected)

@@ -15,7 +15,8 @@ from groundup.nn_core.containers import ModuleDict, ModuleList, Sequential
 from groundup.nn_core.module import Module, Parameter
 
 # ---------------------------------------------------------------- layers
-from groundup.nn_core.layers.linear import Embedding, Flatten, Identity, Linear, Unflatten
+from groundup.nn_core.layers.embedding import Embedding
+from groundup.nn_core.layers.linear import Flatten, Identity, Linear, Unflatten
 
 # ---------------------------------------------------------------- activations
 from groundup.nn_core.activations.gelu import GELU

@@ -7,7 +7,8 @@ Each function lives next to the layer that uses it in the curriculum layout
 # ruff: noqa: I001, RUF022  (imports and __all__ are grouped by topic, as the curriculum orders them)
 
 # ---------------------------------------------------------------- layers
-from groundup.nn_core.layers.linear import embedding, linear
+from groundup.nn_core.layers.embedding import embedding
+from groundup.nn_core.layers.linear import linear
 
 # ---------------------------------------------------------------- activations
 from groundup.nn_core.activations.gelu import gelu

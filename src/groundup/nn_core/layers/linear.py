@@ -12,8 +12,8 @@ $$y = xW^\top + b,\qquad
 
 with $g = \partial L/\partial y$ and the batch axes of $x$ and $g$ flattened into one.
 
-`Embedding` is a lookup table (a `Linear` applied to one-hot vectors, without
-building them); `Identity`, `Flatten` and `Unflatten` only move values.
+`Identity`, `Flatten` and `Unflatten` only move values. (`Embedding`, a `Linear` applied
+to one-hot vectors without building them, is in ``embedding.py``.)
 
 >>> import numpy as np
 >>> from groundup import Tensor
@@ -30,15 +30,13 @@ from typing import Any
 
 import numpy as np
 
-from groundup.foundations.autograd import Function, Node, no_grad
+from groundup.foundations.autograd import Function, Node
 from groundup.foundations.computational_graph import Tensor
-from groundup.foundations.ops.elementwise import where
-from groundup.foundations.ops.indexing import IndexAdd
 from groundup.nn_core import init
 from groundup.nn_core.module import Module, Parameter
 from groundup.utils.seeding import make_rng
 
-__all__ = ["Embedding", "Flatten", "Identity", "Linear", "Unflatten", "embedding", "linear"]
+__all__ = ["Flatten", "Identity", "Linear", "Unflatten", "linear"]
 
 
 class LinearFunction(Function):
@@ -196,134 +194,3 @@ class Unflatten(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
-
-
-class EmbeddingFunction(Function):
-    r"""$y = W[\text{idx}]$; $\bar W = \mathrm{scatter\_add}(\text{idx}, g)$, none to the padding row."""
-
-    @staticmethod
-    def forward(
-        ctx: Node, weight: np.ndarray, indices: np.ndarray, padding_idx: int | None = None
-    ) -> np.ndarray:
-        ctx.indices = indices
-        ctx.padding_idx = padding_idx
-        return weight[indices]  # (*, embedding_dim)
-
-    @staticmethod
-    def backward(ctx: Node, grad: Any) -> tuple[Any, None]:
-        if ctx.padding_idx is not None:
-            keep = (ctx.indices != ctx.padding_idx)[..., None]  # (*, 1)
-            grad = where(keep, grad, 0.0)
-        shape = ctx.inputs[0].shape
-        return IndexAdd.apply(grad, shape=shape, index=ctx.indices), None
-
-
-def _check_indices(indices: np.ndarray, num_embeddings: int) -> np.ndarray:
-    if not np.issubdtype(indices.dtype, np.integer):
-        raise TypeError(f"embedding: indices must be integers, got dtype {indices.dtype}")
-    if indices.size and (indices.min() < 0 or indices.max() >= num_embeddings):
-        raise IndexError(
-            f"embedding: indices must be in [0, {num_embeddings}), got values in "
-            f"[{indices.min()}, {indices.max()}]"
-        )
-    return indices
-
-
-def _normalize_padding_idx(padding_idx: int | None, num_embeddings: int) -> int | None:
-    if padding_idx is None:
-        return None
-    if not -num_embeddings <= padding_idx < num_embeddings:
-        raise ValueError(
-            f"padding_idx={padding_idx} must be within num_embeddings={num_embeddings}"
-        )
-    return padding_idx % num_embeddings
-
-
-def embedding(
-    input: Any,
-    weight: Tensor,
-    padding_idx: int | None = None,
-    max_norm: float | None = None,
-    norm_type: float = 2.0,
-) -> Tensor:
-    r"""Rows of ``weight`` at ``input`` (``torch.nn.functional.embedding``).
-
-    Parameters
-    ----------
-    input : integer Tensor or array of shape ``(*)``
-    weight : Tensor of shape ``(num_embeddings, embedding_dim)``
-    padding_idx : int, optional
-        The row at this index receives no gradient.
-    max_norm : float, optional
-        Rows that are looked up and whose ``norm_type``-norm exceeds it are rescaled to
-        that norm, in place, before the lookup (as PyTorch).
-
-    Returns
-    -------
-    Tensor of shape ``(*, embedding_dim)``
-    """
-    indices = _check_indices(np.asarray(getattr(input, "data", input)), weight.shape[0])
-    padding_idx = _normalize_padding_idx(padding_idx, weight.shape[0])
-    if max_norm is not None:
-        rows = np.unique(indices)
-        w = weight.data
-        norms = np.linalg.norm(w[rows], ord=norm_type, axis=1)
-        scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
-        w[rows] *= scale[:, None].astype(w.dtype)
-    return EmbeddingFunction.apply(weight, indices, padding_idx=padding_idx)
-
-
-class Embedding(Module):
-    r"""A lookup table of ``num_embeddings`` vectors of size ``embedding_dim`` (``torch.nn.Embedding``).
-
-    Initialised from $\mathcal N(0, 1)$, with the ``padding_idx`` row (if any) zero.
-    Input: integer indices of shape ``(*)``; output ``(*, embedding_dim)``.
-    """
-
-    def __init__(
-        self,
-        num_embeddings: int,
-        embedding_dim: int,
-        padding_idx: int | None = None,
-        max_norm: float | None = None,
-        norm_type: float = 2.0,
-        dtype: Any = np.float32,
-        generator: np.random.Generator | None = None,
-    ) -> None:
-        super().__init__()
-        self.num_embeddings = num_embeddings
-        self.embedding_dim = embedding_dim
-        self.padding_idx = _normalize_padding_idx(padding_idx, num_embeddings)
-        self.max_norm = max_norm
-        self.norm_type = norm_type
-        self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=dtype))
-        self.reset_parameters(generator)
-
-    def reset_parameters(self, generator: np.random.Generator | None = None) -> None:
-        init.normal_(self.weight, generator=make_rng(generator))
-        if self.padding_idx is not None:
-            with no_grad():
-                self.weight.data[self.padding_idx] = 0
-
-    @classmethod
-    def from_pretrained(
-        cls, embeddings: Any, freeze: bool = True, padding_idx: int | None = None
-    ) -> Embedding:
-        """An Embedding holding a copy of ``embeddings`` (2-D); frozen unless ``freeze=False``."""
-        arr = np.array(getattr(embeddings, "data", embeddings), copy=True)
-        if arr.ndim != 2:
-            raise ValueError(f"Embeddings parameter is expected to be 2-D, got shape {arr.shape}")
-        module = cls(arr.shape[0], arr.shape[1], padding_idx, dtype=arr.dtype)
-        module.weight = Parameter(arr, requires_grad=not freeze)
-        return module
-
-    def forward(self, input: Any) -> Tensor:
-        return embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type)
-
-    def extra_repr(self) -> str:
-        s = f"{self.num_embeddings}, {self.embedding_dim}"
-        if self.padding_idx is not None:
-            s += f", padding_idx={self.padding_idx}"
-        if self.max_norm is not None:
-            s += f", max_norm={self.max_norm}"
-        return s

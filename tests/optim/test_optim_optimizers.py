@@ -350,3 +350,27 @@ def test_load_state_dict_mismatch_is_a_clear_error() -> None:
     swapped = gopt.Adam([b, a], lr=0.1)
     with pytest.raises(ValueError, match=r"shape \(2,\) for a parameter of shape \(3,\)"):
         swapped.load_state_dict(opt.state_dict())
+
+
+def test_load_state_dict_accepts_a_json_shaped_checkpoint() -> None:
+    """String parameter indices and lists for tuples, as a JSON + .npz checkpoint gives back."""
+    full, _, _ = run("groundup", lambda p: gopt.Adam(p, lr=0.01, amsgrad=True))
+    _, opt, params = run("groundup", lambda p: gopt.Adam(p, lr=0.01, amsgrad=True), steps=5)
+    saved = opt.state_dict()
+    saved = {
+        "state": {str(k): v for k, v in saved["state"].items()},
+        "param_groups": [
+            {k: list(v) if isinstance(v, tuple) else v for k, v in g.items()}
+            for g in saved["param_groups"]
+        ],
+    }
+    resumed = [Tensor(p.data.copy(), requires_grad=True) for p in params]
+    opt2 = gopt.Adam(resumed)
+    opt2.load_state_dict(saved)
+    x, y = Tensor(X), Tensor(Y)
+    for _ in range(5, STEPS):
+        opt2.zero_grad()
+        _loss(resumed, x, y).backward()
+        opt2.step()
+    for p, expected in zip(resumed, full[-1]):
+        np.testing.assert_array_equal(p.data, expected)

@@ -35,6 +35,7 @@ import numpy as np
 
 from groundup.foundations.autograd import Function, Node
 from groundup.foundations.computational_graph import Tensor, maximum
+from groundup.nn_core.activations.sigmoid import logsigmoid
 from groundup.optimization.losses.loss import (
     _Loss,
     _WeightedLoss,
@@ -43,7 +44,6 @@ from groundup.optimization.losses.loss import (
     check_same_shape,
     reduce,
 )
-from groundup.utils import math_utils
 
 _LOG_MIN = -100.0  # PyTorch's clamp of log p
 _EPS = 1e-12  # PyTorch's floor of p(1 - p) in the gradient
@@ -75,18 +75,6 @@ class BinaryCrossEntropyFunction(Function):
         if ctx.needs_input_grad[1]:
             gy = grad * (ctx.log_1mp - ctx.log_p)
         return gp, gy
-
-
-class LogSigmoidFunction(Function):
-    r"""$y = \log\sigma(x) = \min(x, 0) - \log(1 + e^{-|x|})$; $y' = 1 - \sigma(x) = \sigma(-x)$."""
-
-    @staticmethod
-    def forward(ctx: Node, x: np.ndarray) -> np.ndarray:
-        return math_utils.log_sigmoid(x).astype(x.dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx: Node, grad: Any) -> Any:
-        return grad * (-ctx.inputs[0]).sigmoid()
 
 
 def binary_cross_entropy(
@@ -158,7 +146,7 @@ def binary_cross_entropy_with_logits(
     y = as_tensor(target, like=input)
     check_same_shape(input, y, fn)
     # $\log\sigma(x)$, finite for any $x$
-    log_sig = LogSigmoidFunction.apply(input)
+    log_sig = logsigmoid(input)
     if pos_weight is None:
         # $\ell = (1-y)x - \log\sigma(x)$
         loss = (1.0 - y) * input - log_sig

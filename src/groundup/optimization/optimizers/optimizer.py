@@ -187,12 +187,13 @@ class Optimizer:
                     f"({len(group['params'])} parameters)"
                 )
         self.state = {}
+        # keys are parameter indices; a checkpoint stored as JSON may have made them strings
+        saved_state = {int(k): v for k, v in state_dict["state"].items()}
         for saved, group in zip(groups, self.param_groups):
             for idx, p in zip(saved["params"], group["params"]):
-                if idx in state_dict["state"]:
+                if int(idx) in saved_state:
                     self.state[p] = {
-                        k: _cast_like(copy.deepcopy(v), p)
-                        for k, v in state_dict["state"][idx].items()
+                        k: _cast_like(copy.deepcopy(v), p) for k, v in saved_state[int(idx)].items()
                     }
             group.update({k: copy.deepcopy(v) for k, v in saved.items() if k != "params"})
 

@@ -18,7 +18,6 @@ import numpy as np
 
 from groundup.foundations.autograd import Function, Node
 from groundup.foundations.computational_graph import Tensor
-from groundup.foundations.ops.elementwise import where
 from groundup.nn_core.module import Module
 
 __all__ = ["Hardtanh", "ReLU6", "Tanh", "hardtanh", "relu6", "tanh"]
@@ -48,7 +47,7 @@ class HardtanhFunction(Function):
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> Any:
-        return where(ctx.inside, grad, 0.0)
+        return grad * ctx.inside  # the 0/1 mask (a product: faster than np.where)
 
 
 def hardtanh(

@@ -10,16 +10,19 @@ g_t &= \pm\nabla_\theta f(\theta_{t-1}) \; [+\,\lambda\theta_{t-1} \text{ (Adam:
 \theta_{t-1} &\leftarrow \theta_{t-1}(1 - \eta\lambda) \quad\text{(AdamW: decoupled decay, instead)}\\
 m_t &= \beta_1 m_{t-1} + (1-\beta_1)\, g_t\\
 v_t &= \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2\\
-\hat v_t &= \max(\hat v_{t-1}, v_t) \text{ (AMSGrad)}, \text{ else } v_t\\
-\theta_t &= \theta_{t-1} - \frac{\eta}{1-\beta_1^t}\;
-  \frac{m_t}{\sqrt{\hat v_t}/\sqrt{1-\beta_2^t} + \epsilon}
+v^{\max}_t &= \max(v^{\max}_{t-1}, v_t) \quad\text{(AMSGrad; it then replaces } v_t
+  \text{ below)}\\
+\hat m_t &= \frac{m_t}{1-\beta_1^t}, \qquad \hat v_t = \frac{v_t}{1-\beta_2^t}\\
+\theta_t &= \theta_{t-1} - \eta\,\frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}
 \end{aligned}$$
 
 The bias corrections $1-\beta^t$ undo the pull towards the zero initial values: after
 one step $m_1 = (1-\beta_1) g_1$, and dividing by $1-\beta_1$ gives back $g_1$. Note
-where $\epsilon$ sits: it is added *after* $\sqrt{v}$ is bias-corrected (PyTorch's and the
-paper's Algorithm 1), so ``m_hat / (sqrt(v_hat) + eps)`` with
-$\hat m = m/(1-\beta_1^t)$ and $\hat v = v/(1-\beta_2^t)$ is the same step.
+where $\epsilon$ sits: it is added *after* $\sqrt{v}$ is bias-corrected, as in PyTorch and
+the paper's Algorithm 1 (PyTorch folds the corrections into the step size,
+$\frac{\eta}{1-\beta_1^t} \cdot \frac{m_t}{\sqrt{v_t}/\sqrt{1-\beta_2^t} + \epsilon}$:
+the same number up to rounding). With AMSGrad (Reddi et al., 2018) the denominator never
+shrinks, so the step size for a coordinate can only decrease.
 
 **AdamW** (Loshchilov & Hutter, 2019): with Adam, an L2 term $\lambda\theta$ added to the
 gradient is divided by $\sqrt{\hat v}$ like the rest, so weights with large gradients
@@ -38,7 +41,6 @@ are barely decayed. AdamW shrinks the weights directly, $\theta \leftarrow
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -69,7 +71,7 @@ class Adam(Optimizer):
         Ascend $f$ instead of descending.
 
     State per parameter: ``"step"`` $t$, ``"exp_avg"`` $m$, ``"exp_avg_sq"`` $v$ and, with
-    AMSGrad, ``"max_exp_avg_sq"`` $\max_{s \le t} v_s$.
+    AMSGrad, ``"max_exp_avg_sq"`` $v^{\max} = \max_{s \le t} v_s$.
     """
 
     decoupled_weight_decay = False
@@ -144,17 +146,13 @@ class Adam(Optimizer):
                 v *= beta2
                 v += (1.0 - beta2) * (g * g)
                 if group["amsgrad"]:
-                    # $\hat v_t = \max(\hat v_{t-1}, v_t)$
-                    v_max = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
-                else:
-                    v_max = v
-                bias_correction1 = 1.0 - beta1**t
-                bias_correction2 = 1.0 - beta2**t
-                # $\theta_t = \theta_{t-1} - \frac{\eta}{1-\beta_1^t}\,
-                #   \frac{m_t}{\sqrt{\hat v_t}/\sqrt{1-\beta_2^t} + \epsilon}$
-                step_size = lr / bias_correction1
-                denom = np.sqrt(v_max) / math.sqrt(bias_correction2) + eps
-                theta -= step_size * (m / denom)
+                    # $v^{\max}_t = \max(v^{\max}_{t-1}, v_t)$, used in place of $v_t$
+                    v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+                # $\hat m_t = m_t / (1 - \beta_1^t)$, $\hat v_t = v_t / (1 - \beta_2^t)$
+                m_hat = m / (1.0 - beta1**t)
+                v_hat = v / (1.0 - beta2**t)
+                # $\theta_t = \theta_{t-1} - \eta\, \hat m_t / (\sqrt{\hat v_t} + \epsilon)$
+                theta -= lr * m_hat / (np.sqrt(v_hat) + eps)
         return loss
 
 

@@ -32,4 +32,3 @@ def test_mlp_forward_backward_matches_torch():
     assert_close(loss, losst)
     assert_close(w1.grad, w1t.grad)
     assert_close(w2.grad, w2t.grad)
-

@@ -266,3 +266,27 @@ def test_backward_frees_intermediates_even_while_the_loss_is_kept():
     assert probe() is None and loss.item() == 12.0
     with pytest.raises(RuntimeError, match="retain_graph=True"):
         loss.backward()
+
+
+def test_grad_of_several_outputs_and_backward_inputs_match_torch():
+    rng = np.random.default_rng(2)
+    x = Tensor(rng.standard_normal((3, 2)), requires_grad=True)
+    xt = to_torch(x)
+    y1, y2 = x.tanh(), (x * x).sum()
+    g1 = rng.standard_normal((3, 2))
+    (got,) = groundup.grad([y1, y2], [x], [Tensor(g1), None])
+    (want,) = torch.autograd.grad([xt.tanh(), (xt * xt).sum()], [xt], [torch.tensor(g1), None])
+    assert_close(got, want)
+    with pytest.raises(RuntimeError, match=r"input 0 \(shape \(2,\)\) does not require grad"):
+        groundup.grad((x * 2).sum(), [Tensor(np.ones(2))])
+    # backward(inputs=...): only those get a .grad, a non-leaf included
+    w = Tensor(rng.standard_normal(2), requires_grad=True)
+    h = x * w
+    (h * h).sum().backward(inputs=[h, w])
+    wt = to_torch(w)
+    ht = xt * wt
+    ht.retain_grad()
+    (ht * ht).sum().backward()
+    assert x.grad is None
+    assert_close(h.grad, ht.grad)
+    assert_close(w.grad, wt.grad)

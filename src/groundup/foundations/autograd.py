@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import weakref
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -249,7 +250,8 @@ def backward(
     Same contract as ``torch.Tensor.backward``: ``gradient`` is required unless ``root``
     holds one element; the graph is freed afterwards unless ``retain_graph`` (which
     defaults to ``create_graph``); with ``create_graph`` the gradients are themselves
-    recorded, for higher derivatives.
+    recorded, for higher derivatives; with ``inputs`` only those tensors (leaves or
+    not) get a ``.grad``.
     """
     Tensor = _Tensor
     if not root.requires_grad:
@@ -273,6 +275,8 @@ def backward(
         )
     if retain_graph is None:
         retain_graph = create_graph
+    if isinstance(inputs, Tensor):
+        inputs = (inputs,)
     only = None if inputs is None else {id(t) for t in inputs}
 
     with set_grad_enabled(create_graph):
@@ -292,11 +296,11 @@ def _run_backward(
         if g is None:
             continue
         node = t.grad_fn
-        if node is None or t._retains_grad:
-            if only is None or id(t) in only:
-                _accumulate(t, g, create_graph)
-            if node is None:
-                continue
+        # .grad is kept on leaves and retain_grad() tensors, or on exactly ``inputs``
+        if (node is None or t._retains_grad) if only is None else id(t) in only:
+            _accumulate(t, g, create_graph)
+        if node is None:
+            continue
         if node.freed:
             raise RuntimeError(
                 f"Trying to backward through the graph a second time ({node.name()}): its saved "
@@ -334,29 +338,48 @@ def _accumulate(t: Tensor, g: Tensor, create_graph: bool) -> None:
 
 
 def grad(
-    outputs: Tensor,
-    inputs: Tensor | tuple[Tensor, ...] | list[Tensor],
-    grad_outputs: Tensor | None = None,
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Any = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
     allow_unused: bool = False,
 ) -> tuple[Tensor | None, ...]:
-    """Gradients of ``outputs`` with respect to ``inputs``, returned instead of accumulated.
+    r"""Gradients of ``outputs`` with respect to ``inputs``, returned instead of accumulated.
 
-    Like ``torch.autograd.grad``: ``.grad`` of the inputs is left as it was.
+    Like ``torch.autograd.grad``: ``.grad`` of the inputs is left as it was. Several
+    outputs (with one ``grad_outputs`` entry each, ``None`` for a scalar) give
+    $\sum_k \partial\langle g_k, y_k\rangle/\partial x$.
+
+    >>> from groundup import Tensor, grad
+    >>> x = Tensor([3.0], requires_grad=True)
+    >>> (dx,) = grad((x * x).sum(), x, create_graph=True)
+    >>> grad(dx.sum(), x)[0].item()  # d2/dx2 x^2
+    2.0
     """
-    single = isinstance(inputs, _Tensor)
-    xs = (inputs,) if single else tuple(inputs)
-    saved = [(x.grad, x._retains_grad) for x in xs]
+    Tensor = _Tensor
+    xs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    for i, x in enumerate(xs):
+        if not x.requires_grad:
+            raise RuntimeError(f"grad: input {i} (shape {tuple(x.shape)}) does not require grad")
+    if not isinstance(outputs, Tensor):
+        ys = tuple(outputs)
+        gs = (None,) * len(ys) if grad_outputs is None else tuple(grad_outputs)
+        if len(gs) != len(ys):
+            raise ValueError(f"grad: {len(ys)} outputs but {len(gs)} grad_outputs")
+        with set_grad_enabled(True):
+            # $\sum_k \langle g_k, y_k \rangle$: one root whose gradient is each $g_k$
+            outputs = sum(y.sum() if g is None else (y * g).sum() for y, g in zip(ys, gs))
+        grad_outputs = None
+    saved = [x.grad for x in xs]
     for x in xs:
         x.grad = None
-        x._retains_grad = x.grad_fn is not None
     try:
         backward(outputs, grad_outputs, retain_graph, create_graph, inputs=xs)
         result = tuple(x.grad for x in xs)
     finally:
-        for x, (g, r) in zip(xs, saved):
-            x.grad, x._retains_grad = g, r
+        for x, g in zip(xs, saved):
+            x.grad = g
     if not allow_unused and any(r is None for r in result):
         raise RuntimeError(
             "One of the differentiated tensors appears to not have been used in the graph. "

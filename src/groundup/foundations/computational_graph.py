@@ -165,10 +165,14 @@ class Tensor:
 
     # ------------------------------------------------------------------ autograd
     def backward(
-        self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+        self,
+        gradient: Any = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: Sequence[Tensor] | None = None,
     ) -> None:
-        """Accumulate the gradient of this tensor into the ``.grad`` of every leaf."""
-        autograd.backward(self, gradient, retain_graph, create_graph)
+        """Accumulate the gradient of this tensor into ``.grad`` of every leaf (or of ``inputs``)."""
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def clone(self) -> Tensor:
         """A copy with its own memory; gradients flow through it (``torch.clone``)."""

@@ -218,3 +218,107 @@ def test_resume_with_last_epoch_needs_initial_lr() -> None:
 def test_invalid_arguments(make: Callable[[Any], Any], error: type, match: str) -> None:
     with pytest.raises(error, match=match):
         make(_groundup_optimizer())
+
+
+SEQUENTIAL_CASES = [
+    (
+        lambda m, o: m.SequentialLR(
+            o, [m.LinearLR(o, 0.1, total_iters=5), m.ExponentialLR(o, 0.9)], milestones=[5]
+        )
+    ),
+    (
+        lambda m, o: m.SequentialLR(
+            o,
+            [
+                m.StepLR(o, 2, 0.5),
+                m.CosineAnnealingLR(o, 8, 1e-3),
+                m.LambdaLR(o, lambda t: 0.97**t),
+            ],
+            milestones=[6, 20],
+        )
+    ),
+    (
+        lambda m, o: m.SequentialLR(
+            o, [m.ExponentialLR(o, 0.8), m.MultiStepLR(o, [3, 7], 0.5)], milestones=[1]
+        )
+    ),
+]
+
+
+@pytest.mark.parametrize("make", SEQUENTIAL_CASES)
+def test_sequential_lr_matches_torch(make: Callable[[Any, Any], Any]) -> None:
+    got = lr_sequence(lambda o: make(gsched, o), _groundup_optimizer())
+    expected = lr_sequence(lambda o: make(tsched, o), _torch_optimizer())
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-12)
+
+
+def test_sequential_lr_state_dict_and_errors() -> None:
+    make = SEQUENTIAL_CASES[1]
+    full = lr_sequence(lambda o: make(gsched, o), _groundup_optimizer(), 30)
+    opt = _groundup_optimizer()
+    sched = make(gsched, opt)
+    for _ in range(12):
+        sched.step()
+    saved = sched.state_dict()
+    assert len(saved["_schedulers"]) == 3 and saved["last_epoch"] == 12
+    opt2 = _groundup_optimizer()
+    sched2 = make(gsched, opt2)
+    sched2.load_state_dict(saved)
+    sched2.step()
+    assert sched2.get_last_lr() == full[13]
+
+    opt = _groundup_optimizer()
+    a, b = gsched.StepLR(opt, 2), gsched.StepLR(_groundup_optimizer(), 2)
+    with pytest.raises(ValueError, match="same optimizer, but got scheduler StepLR at index 1"):
+        gsched.SequentialLR(opt, [a, b], milestones=[3])
+    with pytest.raises(ValueError, match="2 schedulers and 2 milestones"):
+        gsched.SequentialLR(opt, [a, gsched.StepLR(opt, 3)], milestones=[3, 5])
+
+
+PLATEAU_METRICS = [
+    5.0 - 0.1 * i + (0.3 if i % 4 == 0 else 0.0) if i < 20 else 3.0 + 0.01 * (i % 3)
+    for i in range(60)
+]
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(),
+        dict(patience=2, factor=0.5),
+        dict(patience=0, factor=0.7, cooldown=2),
+        dict(patience=3, threshold=0.05, threshold_mode="abs", min_lr=[0.01, 0.002]),
+        dict(mode="max", patience=1, factor=0.5, cooldown=1, min_lr=1e-3),
+        dict(mode="max", patience=2, threshold=0.01, threshold_mode="rel", eps=1e-2),
+    ],
+    ids=str,
+)
+def test_reduce_lr_on_plateau_matches_torch(kwargs: dict[str, Any]) -> None:
+    metrics = (
+        [10.0 - m for m in PLATEAU_METRICS] if kwargs.get("mode") == "max" else PLATEAU_METRICS
+    )
+
+    def seq(opt: Any, sched: Any) -> list[list[float]]:
+        out = []
+        for m in metrics:
+            opt.step()
+            sched.step(m)
+            out.append([g["lr"] for g in opt.param_groups])
+            assert sched.get_last_lr() == out[-1]
+        return out
+
+    opt, topt = _groundup_optimizer(), _torch_optimizer()
+    got = seq(opt, gsched.ReduceLROnPlateau(opt, **kwargs))
+    expected = seq(topt, tsched.ReduceLROnPlateau(topt, **kwargs))
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    assert got[-1] != [LRS[0], LRS[1]]  # it reduced
+
+
+def test_reduce_lr_on_plateau_errors() -> None:
+    opt = _groundup_optimizer()
+    with pytest.raises(ValueError, match=r"Factor should be < 1\.0, got 1\.5"):
+        gsched.ReduceLROnPlateau(opt, factor=1.5)
+    with pytest.raises(ValueError, match="mode 'up' is unknown"):
+        gsched.ReduceLROnPlateau(opt, mode="up")
+    with pytest.raises(ValueError, match="expected 2 min_lrs, got 1"):
+        gsched.ReduceLROnPlateau(opt, min_lr=[0.1])

@@ -7,6 +7,8 @@ from groundup.optimization.schedulers import (
     LinearLR,
     LRScheduler,
     MultiStepLR,
+    ReduceLROnPlateau,
+    SequentialLR,
     StepLR,
     WarmupCosineLR,
 )
@@ -18,6 +20,8 @@ __all__ = [
     "LambdaLR",
     "LinearLR",
     "MultiStepLR",
+    "ReduceLROnPlateau",
+    "SequentialLR",
     "StepLR",
     "WarmupCosineLR",
 ]

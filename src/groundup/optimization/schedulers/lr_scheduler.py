@@ -28,7 +28,7 @@ from groundup.optimization.optimizers.optimizer import Optimizer
 
 
 class LRScheduler:
-    """Base class: holds ``optimizer``, ``base_lrs`` and ``last_epoch`` $t$.
+    r"""Base class: holds ``optimizer``, ``base_lrs`` and ``last_epoch`` $t$.
 
     Parameters
     ----------
@@ -39,7 +39,20 @@ class LRScheduler:
         group's ``"initial_lr"``). To resume, load a :meth:`state_dict` instead.
 
     Subclasses implement :meth:`lr_at`. Constructing a scheduler takes the first step,
-    setting the rates for $t = 0$.
+    setting the rates for $t = 0$. An inverse-square-root schedule, for example:
+
+    >>> import math
+    >>> import numpy as np
+    >>> from groundup import Tensor
+    >>> from groundup.optimization.optimizers import SGD
+    >>> class InverseSqrtLR(LRScheduler):
+    ...     def lr_at(self, base_lr, t, group_index):
+    ...         return base_lr / math.sqrt(1 + t)  # $\eta_t = \eta_0 / \sqrt{1 + t}$
+    >>> opt = SGD([Tensor(np.zeros(1), requires_grad=True)], lr=1.0)
+    >>> sched = InverseSqrtLR(opt)
+    >>> sched.step(); sched.step(); sched.step()
+    >>> opt.param_groups[0]["lr"], sched.last_epoch
+    (0.5, 3)
     """
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:

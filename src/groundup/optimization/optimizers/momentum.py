@@ -10,17 +10,18 @@ $$b_t = \mu\, b_{t-1} + (1 - \tau)\, g_t, \qquad \theta_t = \theta_{t-1} - \eta\
 with momentum $\mu$ (typically 0.9) and dampening $\tau$ (usually 0). On the first step
 $b_1 = g_1$ (no dampening). In a valley of constant slope $g$ the velocity tends to
 $g(1-\tau)/(1-\mu)$: momentum 0.9 moves ten times faster along a consistent direction.
+(The classical form $v_t = \mu v_{t-1} - \eta g_t$, $\theta_t = \theta_{t-1} + v_t$ is
+the same trajectory with $v = -\eta b$ while $\eta$ is constant; PyTorch's form, with
+$\eta$ outside the velocity, differs when a scheduler changes $\eta$.)
 
-**Nesterov momentum** looks ahead: it evaluates the gradient where the velocity is
-about to carry the parameters. PyTorch (after Sutskever et al., 2013) writes it without a
-second gradient evaluation, by stepping along the gradient *plus* the new velocity:
+**Nesterov momentum** looks ahead. Sutskever et al. (2013) evaluate the gradient where
+the velocity is about to carry the parameters,
+$v_t = \mu v_{t-1} - \eta\nabla f(\theta_{t-1} + \mu v_{t-1})$,
+$\theta_t = \theta_{t-1} + v_t$. Keeping the look-ahead point $\theta + \mu v$ as the
+parameters instead (so the gradient is taken at the parameters, as usual) and writing
+$v = -\eta b$ gives PyTorch's rule: step along the gradient *plus* the new velocity,
 
 $$b_t = \mu\, b_{t-1} + g_t, \qquad \theta_t = \theta_{t-1} - \eta\,(g_t + \mu\, b_t).$$
-
-Note this is PyTorch's convention, where $\eta$ multiplies the velocity; Sutskever's
-paper writes $v_t = \mu v_{t-1} - \eta g_t$, $\theta_t = \theta_{t-1} + v_t$, which is
-the same trajectory as long as $\eta$ is constant (they differ when a scheduler changes
-$\eta$).
 
 The functions here are the rules themselves, on NumPy arrays; :class:`SGD` applies them to
 every parameter (``SGD(params, lr, momentum=0.9, nesterov=True)``), and

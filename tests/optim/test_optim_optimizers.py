@@ -374,3 +374,34 @@ def test_load_state_dict_accepts_a_json_shaped_checkpoint() -> None:
         opt2.step()
     for p, expected in zip(resumed, full[-1]):
         np.testing.assert_array_equal(p.data, expected)
+
+
+def test_pytorch_nesterov_tracks_the_look_ahead_point_of_sutskevers_form() -> None:
+    """The claim of momentum.py: PyTorch's parameters are Sutskever's theta + mu v."""
+    A = np.array([[3.0, 0.5], [0.5, 1.0]])  # f(theta) = theta^T A theta / 2, grad = A theta
+    mu, eta = 0.9, 0.05
+    theta, v = np.array([1.0, -2.0]), np.zeros(2)
+    w = Tensor(theta.copy(), requires_grad=True)  # starts at theta + mu v = theta
+    opt = gopt.NesterovMomentum([w], lr=eta, momentum=mu)
+    for _ in range(STEPS):
+        v = mu * v - eta * A @ (theta + mu * v)
+        theta = theta + v
+        opt.zero_grad()
+        (w @ Tensor(A) @ w / 2).backward()
+        opt.step()
+        np.testing.assert_allclose(w.data, theta + mu * v, rtol=1e-12)
+
+
+def test_pytorch_heavy_ball_equals_the_classical_form_at_constant_lr() -> None:
+    A = np.array([[3.0, 0.5], [0.5, 1.0]])
+    mu, eta = 0.9, 0.05
+    theta, v = np.array([1.0, -2.0]), np.zeros(2)
+    w = Tensor(theta.copy(), requires_grad=True)
+    opt = gopt.Momentum([w], lr=eta, momentum=mu)
+    for _ in range(STEPS):
+        v = mu * v - eta * A @ theta  # v = -eta b
+        theta = theta + v
+        opt.zero_grad()
+        (w @ Tensor(A) @ w / 2).backward()
+        opt.step()
+        np.testing.assert_allclose(w.data, theta, rtol=1e-12)

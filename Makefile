@@ -22,9 +22,10 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 install: $(VENV)/.installed
 dev: $(VENV)/.installed-dev
 
+# The main job: train the MLP milestone on the 4,000 bundled MNIST digits (about a minute).
 demo: install
 	$(BIN)/groundup --version
-	$(BIN)/python -m groundup.demo
+	$(BIN)/groundup run mlp-mnist
 
 test: dev
 	$(BIN)/ruff check src tests benchmarks

@@ -212,6 +212,11 @@ def test_loss_modules_match_functional_and_keep_weight_as_buffer() -> None:
             r"target probabilities of shape \(4, 2\) do not match input shape \(4, 3\)",
         ),
         (
+            lambda x: cross_entropy(x, np.zeros(4)),
+            ValueError,
+            r"class indices must have an integer dtype: use \.long\(\)",
+        ),
+        (
             lambda x: nll_loss(x, np.zeros(4)),
             TypeError,
             "expected class indices of integer dtype as target, got float64",

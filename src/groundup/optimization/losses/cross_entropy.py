@@ -276,9 +276,15 @@ def _cross_entropy_probabilities(
 ) -> Tensor:
     r"""$\ell_i = -\sum_c w_c\, q_{i,c} \log p_{i,c}$ with $q \leftarrow (1-\varepsilon) q + \varepsilon/C$."""
     if tuple(q.shape) != tuple(log_p.shape):
+        indices_shape = log_p.shape[:cd] + log_p.shape[cd + 1 :]
+        hint = (
+            " (class indices must have an integer dtype: use .long())"
+            if tuple(q.shape) == indices_shape
+            else ""
+        )
         raise ValueError(
             f"cross_entropy: target probabilities of shape {tuple(q.shape)} do not match input "
-            f"shape {tuple(log_p.shape)}: they must be equal"
+            f"shape {tuple(log_p.shape)}: they must be equal{hint}"
         )
     C = log_p.shape[cd]
     if eps > 0:

@@ -144,15 +144,20 @@ class Adam(Optimizer):
                 m += (1.0 - beta1) * g
                 # $v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2$
                 v *= beta2
-                v += (1.0 - beta2) * (g * g)
+                v += (1.0 - beta2) * np.square(g)
                 if group["amsgrad"]:
                     # $v^{\max}_t = \max(v^{\max}_{t-1}, v_t)$, used in place of $v_t$
                     v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
                 # $\hat m_t = m_t / (1 - \beta_1^t)$, $\hat v_t = v_t / (1 - \beta_2^t)$
                 m_hat = m / (1.0 - beta1**t)
                 v_hat = v / (1.0 - beta2**t)
-                # $\theta_t = \theta_{t-1} - \eta\, \hat m_t / (\sqrt{\hat v_t} + \epsilon)$
-                theta -= lr * m_hat / (np.sqrt(v_hat) + eps)
+                # $\theta_t = \theta_{t-1} - \eta\, \hat m_t / (\sqrt{\hat v_t} + \epsilon)$,
+                # computed in place in m_hat and v_hat (fresh large arrays cost more than the math)
+                denom = np.sqrt(v_hat, out=v_hat)
+                denom += eps
+                update = np.divide(m_hat, denom, out=m_hat)
+                update *= lr
+                theta -= update
         return loss
 
 

@@ -250,6 +250,7 @@ def test_to_double_casts_parameters_and_buffers() -> None:
     assert m.steps.dtype == np.int64  # integer buffers untouched
     with pytest.raises(TypeError, match="floating"):
         m.to(np.int32)
+    assert m.to("cpu") is m and m.cpu() is m and m.fc1.weight.dtype == np.float64
 
 
 def test_parameter_repr_and_defaults() -> None:

@@ -372,7 +372,13 @@ class Module:
         return self
 
     def to(self, dtype: Any) -> Module:
-        """Cast every floating parameter and buffer (and gradient) to ``dtype``, in place."""
+        """Cast every floating parameter and buffer (and gradient) to ``dtype``, in place.
+
+        A device (``"cpu"``, the only one NumPy has) is accepted and changes nothing, so
+        ``model.to(device)`` from PyTorch code runs unchanged.
+        """
+        if isinstance(dtype, str) and dtype.split(":")[0] == "cpu":
+            return self
         dtype = np.dtype(dtype)
         if not np.issubdtype(dtype, np.floating):
             raise TypeError(f"Module.to only accepts floating dtypes, got {dtype}")
@@ -381,6 +387,10 @@ class Module:
                 t.data = t.data.astype(dtype)
                 if t.grad is not None:
                     t.grad = Tensor._make(t.grad.data.astype(dtype), False)
+        return self
+
+    def cpu(self) -> Module:
+        """Nothing to move: NumPy arrays live in main memory."""
         return self
 
     def float(self) -> Module:

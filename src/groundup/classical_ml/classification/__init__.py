@@ -3,11 +3,14 @@
 from groundup.classical_ml.classification.knn import KNeighborsClassifier, KNeighborsRegressor
 from groundup.classical_ml.classification.logistic import LogisticRegression
 from groundup.classical_ml.classification.naive_bayes import GaussianNB, MultinomialNB
+from groundup.classical_ml.classification.svm import SVC, LinearSVC
 
 __all__ = [
+    "SVC",
     "GaussianNB",
     "KNeighborsClassifier",
     "KNeighborsRegressor",
+    "LinearSVC",
     "LogisticRegression",
     "MultinomialNB",
 ]

@@ -79,7 +79,7 @@ def _torch_take(t, tindex, index, shape):
     if any(isinstance(i, slice) and i.step == -1 for i in index):
         # build the same selection as an index array of flat positions
         flat = np.arange(t.numel()).reshape(tuple(t.shape))[index]
-        return t.reshape(-1)[torch.tensor(flat.reshape(-1))].reshape(shape)
+        return t.reshape(-1)[torch.tensor(flat.reshape(-1).copy())].reshape(shape)
     return t[tindex]
 
 

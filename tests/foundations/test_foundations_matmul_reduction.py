@@ -64,12 +64,13 @@ def shape_and_dims(draw, min_dims=0):
     shape = draw(shapes(min_dims=min_dims))
     nd = len(shape)
     if nd == 0:
-        dim = draw(st.sampled_from([None, 0, -1]))
+        dim = draw(st.sampled_from([None, (), 0, -1]))
     else:
         axis = st.integers(-nd, nd - 1)
         dim = draw(
             st.one_of(
                 st.none(),
+                st.just(()),  # an empty tuple reduces every axis, as None (PyTorch)
                 axis,
                 st.lists(axis, min_size=1, max_size=nd, unique_by=lambda d: d % nd).map(tuple),
             )
@@ -77,17 +78,29 @@ def shape_and_dims(draw, min_dims=0):
     return shape, dim, draw(st.booleans())
 
 
+def _var_dim(dim):
+    # torch 2.13's var/std backward treats dim=() as "no axis" (N = 1) while its forward
+    # reduces every axis; the forward (and finite differences) agree with dim=None.
+    return None if dim == () else dim
+
+
 REDUCTIONS = {
     "sum": (lambda x, d, k: x.sum(d, keepdim=k), lambda x, d, k: _torch_all(torch.sum, x, d, k)),
     "mean": (lambda x, d, k: x.mean(d, keepdim=k), lambda x, d, k: _torch_all(torch.mean, x, d, k)),
     "amax": (lambda x, d, k: x.amax(d, keepdim=k), lambda x, d, k: _torch_all(torch.amax, x, d, k)),
     "amin": (lambda x, d, k: x.amin(d, keepdim=k), lambda x, d, k: _torch_all(torch.amin, x, d, k)),
-    "var": (lambda x, d, k: x.var(d, keepdim=k), lambda x, d, k: torch.var(x, d, keepdim=k)),
+    "var": (
+        lambda x, d, k: x.var(d, keepdim=k),
+        lambda x, d, k: torch.var(x, _var_dim(d), keepdim=k),
+    ),
     "var0": (
         lambda x, d, k: x.var(d, correction=0, keepdim=k),
-        lambda x, d, k: torch.var(x, d, correction=0, keepdim=k),
+        lambda x, d, k: torch.var(x, _var_dim(d), correction=0, keepdim=k),
     ),
-    "std": (lambda x, d, k: x.std(d, keepdim=k), lambda x, d, k: torch.std(x, d, keepdim=k)),
+    "std": (
+        lambda x, d, k: x.std(d, keepdim=k),
+        lambda x, d, k: torch.std(x, _var_dim(d), keepdim=k),
+    ),
 }
 
 

@@ -16,7 +16,12 @@ from groundup.utils.tensor_utils import normalize_axes
 
 
 def reduction_axes(dim: Any, ndim: int) -> tuple[int, ...]:
-    """``dim`` as sorted non-negative axes; a 0-d tensor accepts ``dim`` 0 or -1 and has none."""
+    """``dim`` as sorted non-negative axes; a 0-d tensor accepts ``dim`` 0 or -1 and has none.
+
+    ``None`` and, as in PyTorch, an empty tuple mean every axis.
+    """
+    if isinstance(dim, tuple | list) and len(dim) == 0:
+        dim = None
     axes = normalize_axes(dim, ndim)
     return axes if ndim else ()
 

@@ -192,3 +192,13 @@ def test_kl_div_batchmean_is_the_kl_divergence() -> None:
 def test_bad_input_gives_clear_errors(call: Any, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_integer_labels_keep_the_input_dtype() -> None:
+    x = Tensor(np.array([0.5, -1.0, 2.0], dtype=np.float32), requires_grad=True)
+    labels = np.array([1, 0, 1])
+    loss = L.binary_cross_entropy_with_logits(x, labels)
+    assert loss.dtype == np.float32
+    expected = tF.binary_cross_entropy_with_logits(to_torch(x), torch.tensor(labels).float())
+    assert_close(loss, expected)
+    assert L.binary_cross_entropy(x.sigmoid(), labels.astype(bool)).dtype == np.float32

@@ -39,11 +39,11 @@ def reduce(loss: Tensor, reduction: str) -> Tensor:
 
 
 def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
-    """``x`` as a Tensor (arrays and numbers are wrapped; floats take ``like``'s dtype)."""
+    """``x`` as a Tensor: arrays and numbers (0/1 labels too) are wrapped in ``like``'s dtype."""
     if isinstance(x, Tensor):
         return x
     arr = np.asarray(x)
-    if like is not None and arr.dtype.kind == "f":
+    if like is not None and arr.dtype.kind in "fbiu":
         arr = arr.astype(like.dtype, copy=False)
     return Tensor(arr)
 

@@ -202,3 +202,4 @@ def test_integer_labels_keep_the_input_dtype() -> None:
     expected = tF.binary_cross_entropy_with_logits(to_torch(x), torch.tensor(labels).float())
     assert_close(loss, expected)
     assert L.binary_cross_entropy(x.sigmoid(), labels.astype(bool)).dtype == np.float32
+    assert L.mse_loss(x, Tensor(labels)).dtype == np.float32

@@ -41,7 +41,9 @@ def reduce(loss: Tensor, reduction: str) -> Tensor:
 def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
     """``x`` as a Tensor: arrays and numbers (0/1 labels too) are wrapped in ``like``'s dtype."""
     if isinstance(x, Tensor):
-        return x
+        if like is None or x.dtype.kind == "f":
+            return x
+        x = x.data  # an integer or boolean Tensor of labels
     arr = np.asarray(x)
     if like is not None and arr.dtype.kind in "fbiu":
         arr = arr.astype(like.dtype, copy=False)

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from groundup.foundations.computational_graph import Tensor, _shape_arg
+from groundup.foundations.computational_graph import Tensor, _as_array, _shape_arg
 
 
 def _rng(generator: np.random.Generator | None) -> np.random.Generator:
@@ -23,10 +23,12 @@ def _rng(generator: np.random.Generator | None) -> np.random.Generator:
 
 
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """A new leaf tensor holding a copy of ``data``."""
-    return Tensor(
-        np.array(data.data if isinstance(data, Tensor) else data, copy=True), requires_grad, dtype
-    )
+    """A new leaf tensor holding a copy of ``data`` (Python floats become float32).
+
+    >>> tensor([1.0, 2.0]).dtype
+    dtype('float32')
+    """
+    return Tensor(np.array(_as_array(data, dtype), copy=True), requires_grad)
 
 
 def zeros(*shape: Any, dtype: Any = np.float32, requires_grad: bool = False) -> Tensor:
@@ -37,9 +39,10 @@ def ones(*shape: Any, dtype: Any = np.float32, requires_grad: bool = False) -> T
     return Tensor(np.ones(_shape_arg(shape), dtype=dtype), requires_grad)
 
 
-def full(
-    shape: Any, fill_value: float, dtype: Any = np.float32, requires_grad: bool = False
-) -> Tensor:
+def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """``shape`` filled with ``fill_value``; the dtype follows it (float32, int64, bool)."""
+    if dtype is None:
+        dtype = _as_array(fill_value).dtype
     return Tensor(np.full(_shape_arg((shape,)), fill_value, dtype=dtype), requires_grad)
 
 
@@ -52,9 +55,13 @@ def ones_like(t: Tensor, requires_grad: bool = False) -> Tensor:
 
 
 def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None) -> Tensor:
+    """``[start, end)`` by ``step``: int64 for integer arguments, else float32 (PyTorch)."""
     if end is None:
         start, end = 0, start
-    return Tensor(np.arange(start, end, step, dtype=dtype))
+    values = np.arange(start, end, step, dtype=dtype)
+    if dtype is None and values.dtype == np.float64:
+        values = values.astype(np.float32)
+    return Tensor(values)
 
 
 def randn(

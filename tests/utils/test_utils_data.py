@@ -135,7 +135,7 @@ def test_split_errors_name_the_arguments() -> None:
         train_test_split(X, test_size=1.5)
     with pytest.raises(ValueError, match="train set must not be empty"):
         train_val_test_split(X, val_size=5, test_size=5)
-    with pytest.raises(ValueError, match=r"arrays_0 and stratify must have the same length"):
+    with pytest.raises(ValueError, match=r"arrays\[0\] and stratify must have the same length"):
         train_val_test_split(X, val_size=2, test_size=2, stratify=np.zeros(3))
     with pytest.raises(ValueError, match="at least one array"):
         train_test_split()

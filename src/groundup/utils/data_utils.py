@@ -188,7 +188,7 @@ def train_test_split(
         raise ValueError(f"with n_samples={n} and test_size={test_size} the train set is empty")
     rest = n - n_train - n_test
     if stratify is not None:
-        check_same_length(arrays_0=arrays_[0], stratify=stratify)
+        check_same_length(**{"arrays[0]": arrays_[0], "stratify": stratify})
     train, test, _ = _partition(n, [n_train, n_test, rest], stratify, shuffle, rng)
     return [part for a in arrays_ for part in (a[train], a[test])]
 
@@ -236,7 +236,7 @@ def train_val_test_split(
             "samples for training; the train set must not be empty"
         )
     if stratify is not None:
-        check_same_length(arrays_0=arrays_[0], stratify=stratify)
+        check_same_length(**{"arrays[0]": arrays_[0], "stratify": stratify})
     parts = _partition(n, [n_train, n_val, n_test], stratify, shuffle, rng)
     return [a[idx] for a in arrays_ for idx in parts]
 

@@ -141,3 +141,30 @@ def test_knn_errors():
         KNeighborsRegressor(weights="x").fit(X, y)
     with pytest.raises(ValueError, match="n_neighbors must be an integer >= 1, got 0"):
         KNeighborsRegressor(n_neighbors=0).fit(X, y)
+
+
+@pytest.mark.parametrize("k", [1, 3, 16, 17, 40])
+def test_smallest_k_both_paths(k):
+    # k <= 16: repeated argmin (ties to the lower index); k > 16: argpartition
+    rng = np.random.default_rng(k)
+    D = rng.integers(0, 20, size=(7, 50)).astype(np.float64)  # many ties
+    picked = knn.smallest_k(D.copy(), k)
+    assert picked.shape == (7, k)
+    for row, cols in zip(D, picked):
+        assert len(set(cols)) == k
+        kth = np.sort(row)[k - 1]
+        assert np.all(row[cols] <= kth)  # exactly the k smallest values
+        if k <= 16:
+            expected = np.lexsort((np.arange(50), row))[:k]
+            np.testing.assert_array_equal(np.sort(cols), np.sort(expected))
+
+
+def test_many_neighbours_match_sklearn():
+    X, y = _jittered(load_breast_cancer)
+    for p in (1, 2):
+        ours = KNeighborsClassifier(25, weights="distance", p=p).fit(X[::2], y[::2])
+        ref = sk.KNeighborsClassifier(n_neighbors=25, weights="distance", p=p).fit(X[::2], y[::2])
+        np.testing.assert_array_equal(ours.kneighbors(X[1::2])[1], ref.kneighbors(X[1::2])[1])
+        np.testing.assert_allclose(
+            ours.predict_proba(X[1::2]), ref.predict_proba(X[1::2]), rtol=1e-9
+        )

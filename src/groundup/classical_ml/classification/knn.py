@@ -14,9 +14,12 @@ memory stays bounded whatever the number of queries: a block holds at most
 ``BLOCK_BYTES`` (64 MiB) of float64 distances, i.e. $\lfloor 2^{23} / n_{\text{train}}\rfloor$
 query rows (at least one). For 60,000 training points and 10,000 queries that is 139
 queries per block: 72 blocks of a (139, 60000) matrix (64 MiB) instead of one 4.8 GB
-matrix. For $p = 2$ a block is $\lVert x\rVert^2 - 2 x^\top x' + \lVert x'\rVert^2$ (one
-matrix product); for $p = 1$ it is accumulated one feature at a time, so no
-(block, n_train, n_features) array is ever formed.
+matrix. For $p = 2$ a block ranks by $\lVert x'\rVert^2 - 2 x^\top x'$ (one matrix product
+into a buffer reused by every block); for $p = 1$ it is accumulated one feature at a time
+(one more block-sized temporary), so no (block, n_train, n_features) array is ever formed.
+The $k$ chosen distances are then recomputed directly, a (block, k, n_features) array.
+Peak memory beyond the data: ``BLOCK_BYTES`` for $p = 2$, twice that for $p = 1$, plus
+the (block, k, n_features) differences.
 """
 
 from __future__ import annotations
@@ -36,7 +39,13 @@ from groundup.classical_ml.base import (
     validate_data,
 )
 
-__all__ = ["BLOCK_BYTES", "KNeighborsClassifier", "KNeighborsRegressor"]
+__all__ = [
+    "BLOCK_BYTES",
+    "KNeighborsClassifier",
+    "KNeighborsRegressor",
+    "ranking_scores",
+    "smallest_k",
+]
 
 BLOCK_BYTES = 64 * 2**20
 """Memory budget of one block of the (queries, training points) distance matrix."""
@@ -48,34 +57,50 @@ def _query_blocks(n_queries: int, n_train: int) -> Iterator[slice]:
         yield slice(start, min(start + rows, n_queries))
 
 
-def pairwise_distances(
-    Q: np.ndarray, X: np.ndarray, p: int, X_sq: np.ndarray | None = None
+def ranking_scores(
+    Q: np.ndarray, X: np.ndarray, p: int, X_sq: np.ndarray, out: np.ndarray
 ) -> np.ndarray:
-    r"""Minkowski distances $d_p(q_a, x_b)$ between rows, shape (n_queries, n_train).
+    r"""Per query row, scores that order the training points as $d_p(q, x_b)$ does, shape (n_q, n).
 
-    For $p = 2$: $\sqrt{\max(0, \lVert q\rVert^2 - 2 q^\top x + \lVert x\rVert^2)}$ (``X_sq``:
-    precomputed $\lVert x_b\rVert^2$); for $p = 1$: $\sum_j |q_j - x_j|$, feature by feature.
+    For $p = 2$: $\lVert q - x\rVert^2 - \lVert q\rVert^2 = \lVert x\rVert^2 - 2 q^\top x$ (one
+    matrix product; $\lVert q\rVert^2$ is the same for the whole row, and the square root
+    is monotone, so neither changes the order). For $p = 1$: $\sum_j |q_j - x_j|$ itself,
+    accumulated one feature at a time, so memory is (n_q, n), never (n_q, n, d).
+    Written into ``out`` (a reused buffer of at least that shape).
     """
+    D = out[: Q.shape[0]]
     if p == 2:
-        if X_sq is None:
-            X_sq = np.einsum("ij,ij->i", X, X)
-        Q_sq = np.einsum("ij,ij->i", Q, Q)  # (q,)
-        # $\lVert q - x\rVert^2 = \lVert q\rVert^2 - 2 q^\top x + \lVert x\rVert^2$
-        D = Q @ X.T  # (q, n)
+        np.matmul(Q, X.T, out=D)
         D *= -2.0
-        D += Q_sq[:, None]
         D += X_sq[None, :]
-        np.maximum(D, 0.0, out=D)  # rounding can make a zero distance slightly negative
-        return np.sqrt(D, out=D)
-    D = np.zeros((Q.shape[0], X.shape[0]))  # (q, n)
-    buf = np.empty_like(D)
-    X_cols, Q_cols = np.ascontiguousarray(X.T), np.ascontiguousarray(Q.T)  # (d, n), (d, q)
-    for q_j, x_j in zip(Q_cols, X_cols):
-        # $\sum_j |q_j - x_j|$ accumulated per feature: memory (q, n), never (q, n, d)
-        np.subtract(q_j[:, None], x_j[None, :], out=buf)
-        np.abs(buf, out=buf)
-        D += buf
+        return D
+    D[...] = 0.0
+    tmp = np.empty_like(D)
+    for q_j, x_j in zip(Q.T, np.ascontiguousarray(X.T)):
+        # $\sum_j |q_j - x_j|$, one feature j at a time
+        np.subtract(q_j[:, None], x_j[None, :], out=tmp)
+        np.abs(tmp, out=tmp)
+        D += tmp
     return D
+
+
+def smallest_k(D: np.ndarray, k: int) -> np.ndarray:
+    """Column indices of the k smallest entries of each row of ``D`` (modified), shape (b, k).
+
+    Equal values go to the lower index. For small k, k passes of ``argmin`` (vectorised,
+    O(kn)) beat ``argpartition``'s per-row selection; for larger k, ``argpartition``.
+    """
+    b, n = D.shape
+    if k >= n:
+        return np.tile(np.arange(n), (b, 1))
+    if k > 16:
+        return np.argpartition(D, k - 1, axis=1)[:, :k]
+    rows = np.arange(b)
+    out = np.empty((b, k), dtype=np.intp)
+    for j in range(k):
+        out[:, j] = np.argmin(D, axis=1)
+        D[rows, out[:, j]] = np.inf
+    return out
 
 
 class _KNeighborsBase(BaseEstimator):
@@ -132,25 +157,22 @@ class _KNeighborsBase(BaseEstimator):
             )
         dist = np.empty((Q.shape[0], k))
         ind = np.empty((Q.shape[0], k), dtype=np.intp)
-        for block in _query_blocks(Q.shape[0], self.n_samples_fit_):
-            D = pairwise_distances(Q[block], self._X, self.p, self._X_sq)  # (b, n)
+        blocks = list(_query_blocks(Q.shape[0], self.n_samples_fit_))
+        buffer = np.empty((blocks[0].stop - blocks[0].start, self.n_samples_fit_))  # reused
+        for block in blocks:
+            D = ranking_scores(Q[block], self._X, self.p, self._X_sq, buffer)  # (b, n)
             if self_query:
                 rows = np.arange(D.shape[0])
                 D[rows, rows + block.start] = np.inf
-            # the k smallest per row (unordered, O(n)), then sorted by (distance, index)
-            part = (
-                np.argpartition(D, k - 1, axis=1)[:, :k]
-                if k < D.shape[1]
-                else np.tile(np.arange(D.shape[1]), (D.shape[0], 1))
-            )
+            part = smallest_k(D, k)  # (b, k)
             part.sort(axis=1)  # index order, so the stable sort below breaks ties by index
+            # the k chosen distances, computed directly: exact for near-duplicates, where
+            # the expanded form loses relative precision ($\lVert q - x\rVert \ll \lVert q\rVert$)
+            diff = Q[block, None, :] - self._X[part]  # (b, k, d)
             if self.p == 2:
-                # recompute the k chosen distances directly: the expanded form above loses
-                # relative precision for near-duplicates ($\lVert q - x\rVert \ll \lVert q\rVert$)
-                diff = Q[block, None, :] - self._X[part]  # (b, k, d)
                 d_part = np.sqrt(np.einsum("bkd,bkd->bk", diff, diff))
             else:
-                d_part = np.take_along_axis(D, part, axis=1)
+                d_part = np.abs(diff).sum(axis=2)
             order = np.argsort(d_part, axis=1, kind="stable")
             dist[block] = np.take_along_axis(d_part, order, axis=1)
             ind[block] = np.take_along_axis(part, order, axis=1)

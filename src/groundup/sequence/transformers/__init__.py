@@ -1,6 +1,16 @@
 """Transformers (curriculum Phase 6): encoder, decoder block, GPT and ViT."""
 
 from groundup.sequence.transformers.decoder import MLP, CausalSelfAttention, DecoderBlock
+from groundup.sequence.transformers.encoder import TransformerEncoder, TransformerEncoderLayer
 from groundup.sequence.transformers.gpt import GPT, GPTConfig, sample_next
 
-__all__ = ["GPT", "MLP", "CausalSelfAttention", "DecoderBlock", "GPTConfig", "sample_next"]
+__all__ = [
+    "GPT",
+    "MLP",
+    "CausalSelfAttention",
+    "DecoderBlock",
+    "GPTConfig",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
+    "sample_next",
+]

@@ -9,8 +9,7 @@ to be "kept"; unlike ReLU's hard gate the weight is smooth. Two forms, as PyTorc
   $\frac12 x\,(1 + \tanh u)$ with $u = \sqrt{2/\pi}\,(x + 0.044715\,x^3)$, and derivative
   $\frac12(1 + \tanh u) + \frac12 x\,(1 - \tanh^2 u)\,\sqrt{2/\pi}\,(1 + 3 \cdot 0.044715\,x^2)$.
 
-NumPy has no ``erf``, so :func:`erfc` is computed here, to about $10^{-12}$ relative
-error, from two classical expansions (Abramowitz & Stegun 7.1.6 and 7.1.14).
+NumPy has no ``erf``: :func:`~groundup.nn_core.activations.erfc.erfc` provides one.
 
 >>> import numpy as np
 >>> from groundup import Tensor
@@ -27,65 +26,10 @@ import numpy as np
 
 from groundup.foundations.autograd import Function, Node, is_grad_enabled
 from groundup.foundations.computational_graph import Tensor
+from groundup.nn_core.activations.erfc import erfc
 from groundup.nn_core.module import Module
 
-__all__ = ["GELU", "erfc", "gelu", "normal_cdf"]
-
-# $c_n = 1/(2n+1)!! = 1/(1 \cdot 3 \cdot 5 \cdots (2n+1))$, the series coefficients
-_SERIES_COEF = np.cumprod(np.concatenate([[1.0], 1.0 / np.arange(3.0, 2 * 48, 2)]))
-# (upper end of a band of |z|, number of series terms), and continued-fraction terms, that
-# reach a relative error of 1e-12 (double) or 1e-9 (enough for float32 results)
-_SERIES_BANDS = {
-    "double": ((0.5, 14), (1.5, 28), (2.5, 46)),
-    "single": ((0.5, 8), (1.5, 18), (2.5, 32)),
-}
-_CF_TERMS = {"double": 25, "single": 16}
-
-
-def _erfc_series(a: np.ndarray, n_terms: int) -> np.ndarray:
-    r"""$\mathrm{erfc}(a) = 1 - \frac{2}{\sqrt\pi} a e^{-a^2}\sum_{n\ge0} \frac{(2a^2)^n}{(2n+1)!!}$ (A&S 7.1.6).
-
-    Every term is positive (no cancellation inside the sum); Horner's rule in $u = 2a^2$.
-    """
-    u = 2.0 * a * a
-    p = np.full_like(a, _SERIES_COEF[n_terms - 1])
-    for k in range(n_terms - 2, -1, -1):
-        p *= u
-        p += _SERIES_COEF[k]
-    return 1.0 - (2.0 / math.sqrt(math.pi)) * a * np.exp(-a * a) * p
-
-
-def _erfc_continued_fraction(a: np.ndarray, n_terms: int) -> np.ndarray:
-    r"""$\mathrm{erfc}(a) = \frac{e^{-a^2}}{\sqrt\pi}\,\cfrac{1}{a + \cfrac{1/2}{a + \cfrac{1}{a + \cfrac{3/2}{a + \cdots}}}}$ (A&S 7.1.14), for $a \ge 2.5$."""
-    f = a.copy()
-    for k in range(n_terms, 0, -1):
-        f = a + (k / 2.0) / f
-    return np.exp(-a * a) / (math.sqrt(math.pi) * f)
-
-
-def erfc(z: Any, precision: str = "double") -> np.ndarray:
-    r"""The complementary error function $\mathrm{erfc}(z) = \frac{2}{\sqrt\pi}\int_z^\infty e^{-t^2}dt$, elementwise.
-
-    Computed in float64 to a relative error of about $10^{-12}$, or $10^{-9}$ with
-    ``precision="single"`` (fewer terms: for float32 results). $\mathrm{erfc}(-z) = 2 -
-    \mathrm{erfc}(z)$ handles negative $z$.
-
-    >>> erfc(np.array([0.0, 1.0])).round(10).tolist()
-    [1.0, 0.1572992071]
-    """
-    z = np.asarray(z, dtype=np.float64)
-    a = np.abs(z)
-    out = np.empty_like(a)
-    lo = 0.0
-    for hi, n_terms in _SERIES_BANDS[precision]:
-        band = (a >= lo) & (a < hi)
-        out[band] = _erfc_series(a[band], n_terms)
-        lo = hi
-    tail = ~(a < lo)  # also routes nan here, where it stays nan
-    out[tail] = _erfc_continued_fraction(a[tail], _CF_TERMS[precision])
-    neg = z < 0
-    out[neg] = 2.0 - out[neg]
-    return out
+__all__ = ["GELU", "gelu", "normal_cdf"]
 
 
 class NormalCDF(Function):

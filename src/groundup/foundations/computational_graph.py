@@ -43,7 +43,16 @@ from groundup.foundations.ops.elementwise import (
 from groundup.foundations.ops.fused import LogSoftmax, Softmax
 from groundup.foundations.ops.indexing import Gather, GetItem
 from groundup.foundations.ops.reduction import AMax, AMin, Sum, reduction_axes
-from groundup.foundations.ops.shape import Cat, Clone, Expand, Pad, Permute, Reshape, Transpose
+from groundup.foundations.ops.shape import (
+    Cast,
+    Cat,
+    Clone,
+    Expand,
+    Pad,
+    Permute,
+    Reshape,
+    Transpose,
+)
 from groundup.utils.tensor_utils import normalize_axes
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
@@ -224,7 +233,7 @@ class Tensor:
         if self.dtype == dtype:
             return self
         if self.requires_grad and np.issubdtype(np.dtype(dtype), np.floating):
-            return _Cast.apply(self, dtype=np.dtype(dtype))
+            return Cast.apply(self, dtype=np.dtype(dtype))
         return Tensor._make(self.data.astype(dtype), False)
 
     def to(self, dtype: Any) -> Tensor:
@@ -530,18 +539,6 @@ class Tensor:
 
     def gather(self, dim: int, index: Any) -> Tensor:
         return Gather.apply(self, dim=dim, index=_index_arg(index))
-
-
-class _Cast(autograd.Function):
-    r"""Change the floating dtype; the gradient is cast back."""
-
-    @staticmethod
-    def forward(ctx: autograd.Node, x: np.ndarray, dtype: Any = None) -> np.ndarray:
-        return x.astype(dtype)
-
-    @staticmethod
-    def backward(ctx: autograd.Node, grad: Any) -> Any:
-        return grad.astype(ctx.inputs[0].dtype)
 
 
 autograd._Tensor = Tensor

@@ -1,4 +1,5 @@
-r"""Movement ops: reshape, permute, expand (broadcast) and its adjoint, concatenate, pad.
+r"""Movement ops: reshape, permute, expand (broadcast) and its adjoint, concatenate, pad
+(and the two value-preserving copies, clone and dtype cast).
 
 None of these changes a value, only where it sits, so each backward moves the gradient
 back: reshape back, apply the inverse permutation, sum over expanded axes, split, crop.
@@ -43,6 +44,18 @@ class Clone(Function):
     @staticmethod
     def backward(ctx: Node, grad: Any) -> Any:
         return grad
+
+
+class Cast(Function):
+    r"""$y = x$ in another floating dtype; the gradient is cast back to $x$'s dtype."""
+
+    @staticmethod
+    def forward(ctx: Node, x: np.ndarray, dtype: Any = None) -> np.ndarray:
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx: Node, grad: Any) -> Any:
+        return grad.astype(ctx.inputs[0].dtype)
 
 
 class Permute(Function):

@@ -33,7 +33,9 @@ def test_classical_a_workloads_agree(w):
     assert ours.shape == theirs.shape
     if ours.dtype.kind == "f":
         # default tolerances on both sides (tol=1e-4 for the iterative solvers): each stops
-        # at its own point near the optimum, so probabilities agree to ~1e-2, not 1e-8
-        np.testing.assert_allclose(ours, theirs, atol=1e-2)
+        # at its own point near the optimum (on digits both after 31 L-BFGS iterations,
+        # both ~0.1 from the tol=1e-10 probabilities), so they agree loosely per entry
+        np.testing.assert_allclose(ours, theirs, atol=5e-2)
+        assert np.mean(np.abs(ours - theirs)) < 1e-3
     else:
         assert np.mean(ours == theirs) >= 0.99

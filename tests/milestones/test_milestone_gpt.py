@@ -23,3 +23,24 @@ def test_gpt_shakespeare_quick_run_and_checkpoint(tmp_path):
     assert meta["iter"] == 30
     out = model.generate(np.array([tok.encode("ROMEO:")]), 5, generator=0)
     assert len(tok.decode(out[0])) == 11
+
+
+def test_sample_cli_loads_the_checkpoint(tmp_path):
+    import typer
+    from typer.testing import CliRunner
+
+    from groundup.cli.sample import sample
+
+    result = run_milestone("gpt-shakespeare", quick=True, runs_dir=tmp_path, show_progress=False)
+    app = typer.Typer()
+    app.command()(sample)
+    cli = CliRunner()
+    args = [str(result.out_dir), "--prompt", "ROMEO:", "--tokens", "20", "--seed", "1"]
+    first = cli.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert first.output.startswith("ROMEO:") and len(first.output) == 6 + 20 + 1  # + newline
+    assert cli.invoke(app, args).output == first.output  # seeded
+    assert cli.invoke(app, [*args, "--no-cache"]).output == first.output  # cache changes nothing
+    missing = cli.invoke(app, [str(tmp_path / "nope")])
+    assert missing.exit_code != 0
+    assert "no checkpoint" in str(missing.exception)

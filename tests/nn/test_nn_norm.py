@@ -271,3 +271,17 @@ def test_groupnorm_rmsnorm_finite_differences_and_errors() -> None:
         ValueError, match=r"input of shape \(2, 5\) does not end with normalized_shape \(3,\)"
     ):
         nn.RMSNorm(3)(Tensor(np.zeros((2, 5))))
+
+
+def test_layernorm_create_graph_with_constant_input() -> None:
+    """create_graph through the weight only: x_hat is a constant of the graph."""
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((2, 3, 4))
+    m = nn.LayerNorm((3, 4)).double()
+    t = torch.nn.LayerNorm((3, 4)).double()
+    (gw,) = groundup.grad((m(Tensor(x)) ** 2).sum(), m.weight, create_graph=True)
+    (gw * gw).sum().backward()
+    (gwt,) = torch.autograd.grad((t(torch.tensor(x)) ** 2).sum(), t.weight, create_graph=True)
+    (gwt * gwt).sum().backward()
+    assert_close(gw, gwt)
+    assert_close(m.weight.grad, t.weight.grad)

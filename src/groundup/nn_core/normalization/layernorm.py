@@ -47,42 +47,77 @@ class LayerNormFunction(Function):
     ) -> np.ndarray:
         ctx.axes = tuple(range(x.ndim - n_axes, x.ndim))
         ctx.eps = eps
-        mean = x.mean(axis=ctx.axes, keepdims=True)  # (*, 1...)
-        centered = x - mean
-        var = np.mean(centered * centered, axis=ctx.axes, keepdims=True)  # (*, 1...)
+        d = int(np.prod(x.shape[x.ndim - n_axes :]))
+        rows = x.reshape(-1, d)  # (N, D): one row per example
+        # $\mu$, then $\sigma^2 = \frac1D\sum_i (x_i - \mu)^2$ as one dot product per row
+        centered = rows - rows.mean(axis=1, keepdims=True)  # (N, D)
+        var = np.einsum("nd,nd->n", centered, centered)[:, None] / d  # (N, 1)
         # $1/\sqrt{\sigma^2 + \epsilon}$
-        inv_std = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)  # (*, 1...)
-        x_hat = centered * inv_std  # (*, D...)
+        inv_std = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)  # (N, 1)
+        x_hat = centered
+        x_hat *= inv_std  # (N, D), in place
         ctx.x_hat, ctx.inv_std = x_hat, inv_std
-        y = x_hat * weight if weight is not None else x_hat.copy()
+        y = x_hat.reshape(x.shape)
+        y = y * weight if weight is not None else y.copy()
         if bias is not None:
             y += bias
         return y
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, ...]:
-        x, weight = ctx.inputs[0], ctx.inputs[1]
+        if is_grad_enabled():
+            return _backward_differentiable(ctx, grad)
+        # first-order backward on arrays: the formulas of the module docstring, with each
+        # row sum a dot product
+        weight = ctx.inputs[1]
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        axes = ctx.axes
-        if is_grad_enabled() and need_x:
-            # create_graph: rebuild $\hat x$ from $x$ with tensor ops so this is differentiable
-            centered = x - x.mean(axes, keepdim=True)
-            inv_std = 1.0 / ((centered * centered).mean(axes, keepdim=True) + ctx.eps).sqrt()
-            x_hat = centered * inv_std
-        else:
-            x_hat, inv_std = Tensor._make(ctx.x_hat, False), Tensor._make(ctx.inv_std, False)
+        x_hat, inv_std = ctx.x_hat, ctx.inv_std  # (N, D), (N, 1)
+        n, d = x_hat.shape
+        g = grad.data.reshape(n, d)  # (N, D)
         gx = gw = gb = None
         if need_x:
             # $\bar{\hat x} = \gamma \odot g$
-            g_hat = grad * weight if weight is not None else grad
-            mean_g = g_hat.mean(axes, keepdim=True)  # (*, 1...)
-            mean_gx = (g_hat * x_hat).mean(axes, keepdim=True)  # (*, 1...)
-            gx = inv_std * (g_hat - mean_g - x_hat * mean_gx)  # (*, D...)
+            g_hat = g * weight.data.reshape(d) if weight is not None else g  # (N, D)
+            mean_g = g_hat.mean(axis=1, keepdims=True)  # (N, 1)
+            mean_gx = np.einsum("nd,nd->n", g_hat, x_hat)[:, None] / d  # (N, 1)
+            # $\frac{1}{\sqrt{\sigma^2+\epsilon}}(\bar{\hat x} - \overline{\bar{\hat x}} - \hat x\,\overline{\bar{\hat x}\hat x})$
+            out = x_hat * mean_gx
+            np.subtract(g_hat, out, out=out)
+            out -= mean_g
+            out *= inv_std
+            gx = Tensor._make(out.reshape(grad.shape), False)
+        w_shape = ctx.inputs[0].shape[len(ctx.inputs[0].shape) - len(ctx.axes) :]
         if need_w:
-            gw = grad * x_hat  # summed over the leading axes by the engine
+            # $\bar\gamma = \sum_n g_n \odot \hat x_n$
+            gw = Tensor._make(np.einsum("nd,nd->d", g, x_hat).reshape(w_shape), False)
         if need_b:
-            gb = grad
+            gb = Tensor._make(g.sum(axis=0).reshape(w_shape), False)
         return gx, gw, gb
+
+
+def _backward_differentiable(ctx: Node, grad: Any) -> tuple[Any, ...]:
+    """The same gradients with tensor operations, for ``create_graph=True``."""
+    x, weight = ctx.inputs[0], ctx.inputs[1]
+    need_x, need_w, need_b = ctx.needs_input_grad[:3]
+    axes = ctx.axes
+    if need_x:  # rebuild $\hat x$ from $x$ with tensor ops so it is differentiable in $x$
+        centered = x - x.mean(axes, keepdim=True)
+        inv_std = 1.0 / ((centered * centered).mean(axes, keepdim=True) + ctx.eps).sqrt()
+        x_hat = centered * inv_std
+    else:  # only the weight's gradient is needed: $\hat x$ is a constant
+        x_hat = Tensor._make(ctx.x_hat.reshape(grad.shape), False)
+    gx = gw = gb = None
+    if need_x:
+        # $\bar{\hat x} = \gamma \odot g$
+        g_hat = grad * weight if weight is not None else grad
+        mean_g = g_hat.mean(axes, keepdim=True)  # (*, 1...)
+        mean_gx = (g_hat * x_hat).mean(axes, keepdim=True)  # (*, 1...)
+        gx = inv_std * (g_hat - mean_g - x_hat * mean_gx)  # (*, D...)
+    if need_w:
+        gw = grad * x_hat  # summed over the leading axes by the engine
+    if need_b:
+        gb = grad
+    return gx, gw, gb
 
 
 def layer_norm(

@@ -15,12 +15,15 @@ from groundup.classical_ml.base import (
     BaseEstimator,
     ClassifierMixin,
     ClusterMixin,
+    ConvergenceWarning,
+    DataConversionWarning,
     NotFittedError,
     RegressorMixin,
     TransformerMixin,
     check_array,
     check_classification_targets,
     check_is_fitted,
+    check_scalar,
     check_X_y,
     validate_data,
 )
@@ -29,6 +32,8 @@ __all__ = [
     "BaseEstimator",
     "ClassifierMixin",
     "ClusterMixin",
+    "ConvergenceWarning",
+    "DataConversionWarning",
     "NotFittedError",
     "RegressorMixin",
     "TransformerMixin",
@@ -36,6 +41,7 @@ __all__ = [
     "check_array",
     "check_classification_targets",
     "check_is_fitted",
+    "check_scalar",
     "validate_data",
 ]
 

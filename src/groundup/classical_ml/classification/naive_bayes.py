@@ -27,15 +27,9 @@ from groundup.classical_ml.base import (
     check_is_fitted,
     validate_data,
 )
+from groundup.utils.math_utils import logsumexp
 
 __all__ = ["GaussianNB", "MultinomialNB"]
-
-
-def logsumexp(a: np.ndarray, axis: int = -1) -> np.ndarray:
-    r"""$\log \sum_k e^{a_k} = m + \log \sum_k e^{a_k - m}$ with $m = \max_k a_k$ (no overflow)."""
-    m = np.max(a, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0.0)
-    return np.squeeze(m, axis=axis) + np.log(np.sum(np.exp(a - m), axis=axis))
 
 
 class _BaseNB(ClassifierMixin, BaseEstimator):

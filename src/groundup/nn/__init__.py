@@ -107,3 +107,8 @@ __all__ += [
     # clipping
     "utils",
 ]
+
+# ---------------------------------------------------------------- recurrent (nn_core/recurrent/)
+from groundup.nn_core.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # noqa: E402
+
+__all__ += ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell"]

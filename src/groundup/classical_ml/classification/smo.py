@@ -38,7 +38,7 @@ import numpy as np
 __all__ = ["KernelRows", "solve_smo"]
 
 TAU = 1e-12
-"""Curvature used when $a_{it} \\le 0$ (a non-PSD kernel, or two identical points)."""
+r"""Curvature used when $a_{it} \le 0$ (a non-PSD kernel, or two identical points)."""
 
 
 class KernelRows:
@@ -85,40 +85,44 @@ class KernelRows:
 
 
 def _select_working_set(
-    alpha: np.ndarray, G: np.ndarray, y: np.ndarray, C: float, K: KernelRows, tol: float
+    minus_yG: np.ndarray, up: np.ndarray, low: np.ndarray, K: KernelRows, tol: float
 ) -> tuple[int, int] | None:
-    """WSS2: the pair (i, j), or ``None`` when $m(\\alpha) - M(\\alpha) <$ ``tol``."""
-    minus_yG = -y * G  # (n,): $-y_t G_t$
-    up = np.where(y > 0, alpha < C, alpha > 0)  # $I_\text{up}$
-    low = np.where(y > 0, alpha > 0, alpha < C)  # $I_\text{low}$
-    if not up.any() or not low.any():
+    r"""WSS2: the pair (i, j), or ``None`` when $m(\alpha) - M(\alpha) <$ ``tol``.
+
+    ``minus_yG`` is $-y_t G_t$, ``up`` / ``low`` the masks of $I_\text{up}$ / $I_\text{low}$.
+    """
+    masked = np.where(up, minus_yG, -np.inf)
+    i = int(masked.argmax())
+    # $m(\alpha) = \max_{I_\text{up}} -y_t G_t$, $M(\alpha) = \min_{I_\text{low}} -y_t G_t$
+    m = masked[i]
+    M = np.where(low, minus_yG, np.inf).min()
+    if m - M < tol:  # also when either set is empty ($-\infty$ or $+\infty$)
         return None
-    i = int(np.argmax(np.where(up, minus_yG, -np.inf)))
-    m = minus_yG[i]
-    M = np.min(np.where(low, minus_yG, np.inf))
-    if m - M < tol:
-        return None
-    # $b_{it} = m - (-y_t G_t)$ over $I_\text{low}$ with $b_{it} > 0$
+    # $b_{it} = m - (-y_t G_t)$, $a_{it} = K_{ii} + K_{tt} - 2K_{it}$ (at least TAU)
     b = m - minus_yG
-    candidates = low & (b > 0)
-    # $a_{it} = K_{ii} + K_{tt} - 2K_{it}$
-    a = K.diag[i] + K.diag - 2.0 * K[i]
-    a = np.where(a > 0, a, TAU)
-    j = int(np.argmin(np.where(candidates, -(b * b) / a, np.inf)))
+    a = K[i] * -2.0
+    a += K.diag
+    a += K.diag[i]
+    np.maximum(a, TAU, out=a)
+    # $j = \arg\max_{t \in I_\text{low}, b_{it} > 0} b_{it}^2 / a_{it}$ (the largest decrease of $f$)
+    gain = b * b
+    gain /= a
+    j = int(np.where(low & (b > 0), gain, -np.inf).argmax())
     return i, j
 
 
 def _update_pair(
-    alpha: np.ndarray, G: np.ndarray, y: np.ndarray, C: float, K: KernelRows, i: int, j: int
+    alpha: np.ndarray, minus_yG: np.ndarray, y: np.ndarray, C: float, K: KernelRows, i: int, j: int
 ) -> None:
-    """Solve the two-variable subproblem in (i, j) exactly (libsvm's clipping), in place."""
+    r"""Solve the two-variable subproblem in (i, j) exactly (libsvm's clipping), in place."""
     Ki, Kj = K[i], K[j]
     a_ij = K.diag[i] + K.diag[j] - 2.0 * Ki[j]
     a_ij = a_ij if a_ij > 0 else TAU
+    G_i, G_j = -y[i] * minus_yG[i], -y[j] * minus_yG[j]
     old_i, old_j = alpha[i], alpha[j]
     if y[i] != y[j]:
         # move along $\alpha_i - \alpha_j = $ const
-        delta = (-G[i] - G[j]) / a_ij
+        delta = (-G_i - G_j) / a_ij
         diff = old_i - old_j
         ai, aj = old_i + delta, old_j + delta
         if diff > 0:
@@ -133,7 +137,7 @@ def _update_pair(
             aj, ai = C, C + diff
     else:
         # move along $\alpha_i + \alpha_j = $ const
-        delta = (G[i] - G[j]) / a_ij
+        delta = (G_i - G_j) / a_ij
         total = old_i + old_j
         ai, aj = old_i - delta, old_j + delta
         if total > C:
@@ -147,13 +151,15 @@ def _update_pair(
         elif ai < 0:
             ai, aj = 0.0, total
     alpha[i], alpha[j] = ai, aj
-    # $G \mathrel{+}= Q_{:i}\Delta\alpha_i + Q_{:j}\Delta\alpha_j$, $Q_{:t} = y\, y_t K_{:t}$
-    G += y * (y[i] * (ai - old_i) * Ki + y[j] * (aj - old_j) * Kj)
+    # $G \mathrel{+}= Q_{:i}\Delta\alpha_i + Q_{:j}\Delta\alpha_j$ with $Q_{:t} = y\, y_t K_{:t}$, so
+    # $-y \odot G$ changes by $-(y_i \Delta\alpha_i K_{:i} + y_j \Delta\alpha_j K_{:j})$
+    minus_yG -= (y[i] * (ai - old_i)) * Ki
+    minus_yG -= (y[j] * (aj - old_j)) * Kj
 
 
-def _rho(alpha: np.ndarray, G: np.ndarray, y: np.ndarray, C: float) -> float:
+def _rho(alpha: np.ndarray, minus_yG: np.ndarray, y: np.ndarray, C: float) -> float:
     r"""$\rho$: mean of $y_t G_t$ over free $\alpha_t$; midpoint of the feasible interval if none."""
-    yG = y * G
+    yG = -minus_yG
     free = (alpha > 0) & (alpha < C)
     if free.any():
         return float(yG[free].mean())
@@ -191,16 +197,23 @@ def solve_smo(
     n_iter : int
     converged : bool
     """
-    n = y.shape[0]
-    alpha = np.zeros(n)
-    G = -np.ones(n)  # $\nabla f(0) = -\mathbf 1$
+    alpha = np.zeros(y.shape[0])
+    # $G = \nabla f(0) = -\mathbf 1$, kept as $-y \odot G$ (what the selection compares)
+    minus_yG = y.astype(np.float64)
+    positive = y > 0
+    # at $\alpha = 0$: $I_\text{up} = \{y_t = +1\}$, $I_\text{low} = \{y_t = -1\}$; updated per pair
+    up, low = positive.copy(), ~positive
     it = 0
     converged = False
     while max_iter < 0 or it < max_iter:
-        pair = _select_working_set(alpha, G, y, C, K, tol)
+        pair = _select_working_set(minus_yG, up, low, K, tol)
         if pair is None:
             converged = True
             break
-        _update_pair(alpha, G, y, C, K, *pair)
+        _update_pair(alpha, minus_yG, y, C, K, *pair)
+        for t in pair:
+            above_zero, below_C = alpha[t] > 0, alpha[t] < C
+            up[t] = below_C if positive[t] else above_zero
+            low[t] = above_zero if positive[t] else below_C
         it += 1
-    return alpha, _rho(alpha, G, y, C), it, converged
+    return alpha, _rho(alpha, minus_yG, y, C), it, converged

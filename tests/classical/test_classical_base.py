@@ -225,6 +225,14 @@ def test_not_fitted_error_is_value_and_attribute_error():
     with pytest.raises(TypeError, match="is not an estimator instance"):
         check_is_fitted(MeanRegressor)
 
+    class Stateless(MeanRegressor):
+        def __sklearn_is_fitted__(self):
+            return self.shift == 0.0
+
+    check_is_fitted(Stateless())
+    with pytest.raises(NotFittedError):
+        check_is_fitted(Stateless(shift=1.0))
+
 
 @pytest.mark.parametrize(
     ("y", "kind"),

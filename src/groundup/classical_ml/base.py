@@ -416,14 +416,17 @@ def check_scalar(
 def check_is_fitted(estimator: Any, attributes: str | list[str] | None = None) -> None:
     """Raise :class:`NotFittedError` unless ``estimator`` has been fitted.
 
-    Fitted means: the named ``attributes`` exist, or (by default) some attribute
-    ends with ``_`` (learned state) and does not start with ``__``.
+    Fitted means: the named ``attributes`` exist; else ``__sklearn_is_fitted__()`` if the
+    estimator defines it; else some attribute ends with ``_`` (learned state) and does
+    not start with ``__``.
     """
     if isinstance(estimator, type) or not hasattr(estimator, "fit"):
         raise TypeError(f"{estimator!r} is not an estimator instance.")
     if attributes is not None:
         names = [attributes] if isinstance(attributes, str) else list(attributes)
         fitted = all(hasattr(estimator, a) for a in names)
+    elif hasattr(estimator, "__sklearn_is_fitted__"):
+        fitted = bool(estimator.__sklearn_is_fitted__())
     else:
         fitted = any(v.endswith("_") and not v.startswith("__") for v in vars(estimator))
     if not fitted:

@@ -49,7 +49,7 @@ def blas_info() -> str:
         arch = f", {lib['architecture']} kernels" if lib.get("architecture") else ""
         parts.append(
             f"{where}: {lib.get('internal_api')} {lib.get('version')}{arch}, "
-            f"{lib.get('num_threads')} threads"
+            f"num_threads = {lib.get('num_threads')}"
         )
     return "; ".join(parts) or "no BLAS found by threadpoolctl"
 
@@ -61,7 +61,9 @@ def describe(command: str) -> str:
     try:
         import torch
 
-        torch_part = f"PyTorch {torch.__version__} ({torch.get_num_threads()} threads)"
+        torch_part = (
+            f"PyTorch {torch.__version__} (torch.get_num_threads() = {torch.get_num_threads()})"
+        )
     except ImportError:
         torch_part = "PyTorch not installed"
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")

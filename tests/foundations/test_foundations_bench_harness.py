@@ -60,7 +60,7 @@ def test_write_replaces_only_its_own_section(tmp_path, tiny_group):
     assert "old table" not in text and "kept" in text
     assert text.count("<!-- bench:harness-test -->") == 1
     assert "python -m benchmarks harness-test --rounds 2" in text
-    assert "| tiny sum |" in text and "BLAS" in text and "threads" in text
+    assert "| tiny sum |" in text and "BLAS" in text and "num_threads = " in text
     bench_main(["harness-test"], rounds=1, write=True, threads=1, doc_path=doc, min_time=1e-4)
     text = doc.read_text()
     assert "<!-- bench:harness-test@threads=1 -->" in text and "--threads 1" in text

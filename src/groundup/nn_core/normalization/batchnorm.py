@@ -45,6 +45,12 @@ def _channel_shape(ndim: int, c: int) -> tuple[int, ...]:
     return (1, c) + (1,) * (ndim - 2)  # broadcasts a (C,) vector along axis 1
 
 
+def _channel_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    r"""$\sum_{n, l} a_{ncl} b_{ncl}$ for each channel $c$: one pass, no temporary product."""
+    n, c = a.shape[:2]
+    return np.einsum("ncl,ncl->c", a.reshape(n, c, -1), b.reshape(n, c, -1))  # (C,)
+
+
 class BatchNormFunction(Function):
     r"""Fused batch norm; the gradient formulas are in the module docstring."""
 
@@ -63,16 +69,19 @@ class BatchNormFunction(Function):
         ctx.eps = eps
         ctx.use_batch_stats = mean is None
         if ctx.use_batch_stats:
-            # $\mu$, $\sigma^2$ (biased) over every axis but the channel axis
-            mean = x.mean(axis=ctx.axes, keepdims=True)  # (1, C, 1...)
-            var = x.var(axis=ctx.axes, keepdims=True)  # (1, C, 1...)
-            ctx.batch_mean, ctx.batch_var = mean.reshape(-1), var.reshape(-1)
+            # $\mu$, then $\sigma^2 = \frac1M\sum_i (x_i - \mu)^2$ (biased), per channel
+            m = x.size // x.shape[1]
+            mean = x.mean(axis=ctx.axes)  # (C,)
+            centered = x - mean.reshape(shape)  # (N, C, *)
+            var = _channel_dot(centered, centered) / m  # (C,)
+            ctx.batch_mean, ctx.batch_var = mean, var
         else:
-            mean, var = mean.reshape(shape), var.reshape(shape)
-        ctx.mean = mean
+            centered = x - mean.reshape(shape)  # (N, C, *)
+        ctx.mean = mean.reshape(shape)
         # $1/\sqrt{\sigma^2 + \epsilon}$
-        inv_std = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)  # (1, C, 1...)
-        x_hat = (x - mean) * inv_std  # (N, C, *)
+        inv_std = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False).reshape(shape)
+        x_hat = centered
+        x_hat *= inv_std  # (N, C, *), in place
         ctx.x_hat, ctx.inv_std = x_hat, inv_std
         y = x_hat * weight.reshape(shape) if weight is not None else x_hat.copy()
         if bias is not None:
@@ -81,36 +90,69 @@ class BatchNormFunction(Function):
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, ...]:
-        x, weight = ctx.inputs[0], ctx.inputs[1]
+        if is_grad_enabled():
+            return _backward_differentiable(ctx, grad)
+        # First-order backward on arrays. Both channel sums the formula needs come from
+        # the parameter gradients: $\sum_i \bar{\hat x}_i = \gamma\,\bar\beta$ and
+        # $\sum_i \bar{\hat x}_i \hat x_i = \gamma\,\bar\gamma$.
+        weight = ctx.inputs[1]
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        axes = ctx.axes
-        if is_grad_enabled() and need_x and ctx.use_batch_stats:
-            # create_graph: rebuild $\hat x$ from $x$ with tensor ops so this is differentiable
-            centered = x - x.mean(axes, keepdim=True)
-            inv_std = 1.0 / ((centered * centered).mean(axes, keepdim=True) + ctx.eps).sqrt()
-            x_hat = centered * inv_std
-        elif is_grad_enabled() and need_x:
-            inv_std = Tensor._make(ctx.inv_std, False)
-            x_hat = (x - ctx.mean) * inv_std
-        else:
-            x_hat, inv_std = Tensor._make(ctx.x_hat, False), Tensor._make(ctx.inv_std, False)
-        shape = _channel_shape(grad.ndim, grad.shape[1])
-        gx = gw = gb = None
+        x_hat, inv_std = ctx.x_hat, ctx.inv_std  # (N, C, *), (1, C, 1...)
+        shape = inv_std.shape
+        g = grad.data
+        # $\bar\gamma = \sum_i g_i \hat x_i$, $\bar\beta = \sum_i g_i$
+        g_gamma = _channel_dot(g, x_hat)  # (C,)
+        g_beta = g.sum(axis=ctx.axes)  # (C,)
+        gx = None
         if need_x:
-            # $\bar{\hat x} = \gamma g$
-            g_hat = grad * weight.reshape(shape) if weight is not None else grad
+            # $\gamma / \sqrt{\sigma^2 + \epsilon}$
+            scale = inv_std * weight.data.reshape(shape) if weight is not None else inv_std
             if ctx.use_batch_stats:
-                m = grad.data.size // grad.shape[1]
-                mean_g = g_hat.sum(axes, keepdim=True) / m  # (1, C, 1...)
-                mean_gx = (g_hat * x_hat).sum(axes, keepdim=True) / m  # (1, C, 1...)
-                gx = inv_std * (g_hat - mean_g - x_hat * mean_gx)  # (N, C, *)
+                m = g.size // g.shape[1]
+                # $\frac{\gamma}{\sqrt{\sigma^2+\epsilon}}\big(g - \frac1M\bar\beta - \hat x\,\frac1M\bar\gamma\big)$
+                out = x_hat * (g_gamma / m).reshape(shape)
+                np.subtract(g, out, out=out)
+                out -= (g_beta / m).reshape(shape)
+                out *= scale
             else:
-                gx = g_hat * inv_std  # (N, C, *)
-        if need_w:
-            gw = (grad * x_hat).sum(axes)  # (C,)
-        if need_b:
-            gb = grad.sum(axes)  # (C,)
+                out = g * scale
+            gx = Tensor._make(out, False)
+        gw = Tensor._make(g_gamma, False) if need_w else None
+        gb = Tensor._make(g_beta, False) if need_b else None
         return gx, gw, gb
+
+
+def _backward_differentiable(ctx: Node, grad: Any) -> tuple[Any, ...]:
+    """The same gradients with tensor operations, for ``create_graph=True``."""
+    x, weight = ctx.inputs[0], ctx.inputs[1]
+    need_x, need_w, need_b = ctx.needs_input_grad[:3]
+    axes = ctx.axes
+    if need_x and ctx.use_batch_stats:  # rebuild $\hat x$ from $x$: differentiable in $x$
+        centered = x - x.mean(axes, keepdim=True)
+        inv_std = 1.0 / ((centered * centered).mean(axes, keepdim=True) + ctx.eps).sqrt()
+        x_hat = centered * inv_std
+    elif need_x:  # running statistics: constants
+        inv_std = Tensor._make(ctx.inv_std, False)
+        x_hat = (x - ctx.mean) * inv_std
+    else:
+        x_hat = Tensor._make(ctx.x_hat, False)
+    shape = _channel_shape(grad.ndim, grad.shape[1])
+    gx = gw = gb = None
+    if need_x:
+        # $\bar{\hat x} = \gamma g$
+        g_hat = grad * weight.reshape(shape) if weight is not None else grad
+        if ctx.use_batch_stats:
+            m = grad.data.size // grad.shape[1]
+            mean_g = g_hat.sum(axes, keepdim=True) / m  # (1, C, 1...)
+            mean_gx = (g_hat * x_hat).sum(axes, keepdim=True) / m  # (1, C, 1...)
+            gx = inv_std * (g_hat - mean_g - x_hat * mean_gx)  # (N, C, *)
+        else:
+            gx = g_hat * inv_std  # (N, C, *)
+    if need_w:
+        gw = (grad * x_hat).sum(axes)  # (C,)
+    if need_b:
+        gb = grad.sum(axes)  # (C,)
+    return gx, gw, gb
 
 
 def batch_norm(

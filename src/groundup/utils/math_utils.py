@@ -88,6 +88,7 @@ def logsumexp(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> np.nda
     x = _as_float(x)
     if x.size == 0:
         _check_reducible(x, axis, "logsumexp")
+    # BEGIN SOLUTION
     m = _shift(x, axis, infinite=(-np.inf, np.inf))
     # $\log 0 = -\infty$ for an all $-\infty$ slice is the right answer, not an error.
     with np.errstate(under="ignore", divide="ignore"):
@@ -95,6 +96,7 @@ def logsumexp(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> np.nda
     if keepdims:
         return out
     return out.reshape(()) if axis is None else np.squeeze(out, axis=axis)
+    # END SOLUTION
 
 
 def softmax(x: ArrayLike, axis: int = -1) -> np.ndarray:
@@ -118,10 +120,12 @@ def softmax(x: ArrayLike, axis: int = -1) -> np.ndarray:
     if x.size == 0:
         _check_reducible(x, axis, "softmax")
     # An all $-\infty$ slice is 0/0 and one with $+\infty$ is $\infty - \infty$: nan, as in PyTorch.
+    # BEGIN SOLUTION
     with np.errstate(under="ignore", invalid="ignore"):
         # $e^{x_i - m} / \sum_j e^{x_j - m}$
         e = np.exp(x - _shift(x, axis))
         return e / np.sum(e, axis=axis, keepdims=True)
+    # END SOLUTION
 
 
 def log_softmax(x: ArrayLike, axis: int = -1) -> np.ndarray:
@@ -145,10 +149,12 @@ def log_softmax(x: ArrayLike, axis: int = -1) -> np.ndarray:
     if x.size == 0:
         _check_reducible(x, axis, "log_softmax")
     # An all $-\infty$ slice or one with $+\infty$ gives nan, as in PyTorch.
+    # BEGIN SOLUTION
     with np.errstate(under="ignore", invalid="ignore", divide="ignore"):
         # $(x_i - m) - \log\sum_j e^{x_j - m}$
         d = x - _shift(x, axis)
         return d - np.log(np.sum(np.exp(d), axis=axis, keepdims=True))
+    # END SOLUTION
 
 
 def sigmoid(x: ArrayLike) -> np.ndarray:
@@ -168,10 +174,12 @@ def sigmoid(x: ArrayLike) -> np.ndarray:
     [0.0, 0.5, 1.0]
     """
     x = _as_float(x)
+    # BEGIN SOLUTION
     with np.errstate(under="ignore"):
         # $z = e^{-|x|}$
         z = np.exp(-np.abs(x))
         return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
+    # END SOLUTION
 
 
 def log_sigmoid(x: ArrayLike) -> np.ndarray:
@@ -192,8 +200,10 @@ def log_sigmoid(x: ArrayLike) -> np.ndarray:
     [-10000.0, -0.6931471805599453]
     """
     x = _as_float(x)
+    # BEGIN SOLUTION
     with np.errstate(under="ignore"):
         return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+    # END SOLUTION
 
 
 def softplus(x: ArrayLike, beta: float = 1.0, threshold: float = 20.0) -> np.ndarray:
@@ -223,8 +233,10 @@ def softplus(x: ArrayLike, beta: float = 1.0, threshold: float = 20.0) -> np.nda
         raise ValueError("softplus: beta must be non-zero (the result is 1/beta * ...), got 0")
     x = _as_float(x)
     beta = x.dtype.type(beta)  # a float64 beta must not promote float32 x
+    # BEGIN SOLUTION
     bx = beta * x
     # $\frac1\beta\left(\max(\beta x, 0) + \log(1 + e^{-|\beta x|})\right)$
     with np.errstate(under="ignore"):
         out = (np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))) / beta
     return np.where(bx > threshold, x, out)
+    # END SOLUTION

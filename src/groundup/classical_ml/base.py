@@ -394,7 +394,7 @@ def check_scalar(
     ``include_boundaries`` is ``"both"``, ``"left"``, ``"right"`` or ``"neither"``.
     ``bool`` is never accepted as a number. Returns ``x``.
 
-    >>> check_scalar(3, "n_neighbors", numbers.Integral, min_val=1)
+    >>> check_scalar(3, "n_neighbors", int, min_val=1)
     3
     """
     types = target_type if isinstance(target_type, tuple) else (target_type,)

@@ -112,3 +112,21 @@ __all__ += [
 from groundup.nn_core.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # noqa: E402
 
 __all__ += ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell"]
+
+# ---------------------------------------------------------------- convolution and pooling (nn_core/conv/, nn_core/pooling/)
+from groundup.nn_core.conv.conv1d import Conv1d  # noqa: E402
+from groundup.nn_core.conv.conv2d import Conv2d  # noqa: E402
+from groundup.nn_core.conv.transposed_conv import ConvTranspose2d  # noqa: E402
+from groundup.nn_core.pooling.avgpool import AdaptiveAvgPool2d, AvgPool2d  # noqa: E402
+from groundup.nn_core.pooling.maxpool import MaxPool2d  # noqa: E402
+from groundup.nn_core.pooling.upsample import Upsample  # noqa: E402
+
+__all__ += [
+    "AdaptiveAvgPool2d",
+    "AvgPool2d",
+    "Conv1d",
+    "Conv2d",
+    "ConvTranspose2d",
+    "MaxPool2d",
+    "Upsample",
+]

@@ -79,3 +79,21 @@ __all__ += [
     "nll_loss",
     "smooth_l1_loss",
 ]
+
+# ---------------------------------------------------------------- convolution and pooling (nn_core/conv/, nn_core/pooling/)
+from groundup.nn_core.conv.conv1d import conv1d  # noqa: E402
+from groundup.nn_core.conv.conv2d import conv2d  # noqa: E402
+from groundup.nn_core.conv.transposed_conv import conv_transpose2d  # noqa: E402
+from groundup.nn_core.pooling.avgpool import adaptive_avg_pool2d, avg_pool2d  # noqa: E402
+from groundup.nn_core.pooling.maxpool import max_pool2d  # noqa: E402
+from groundup.nn_core.pooling.upsample import interpolate  # noqa: E402
+
+__all__ += [
+    "adaptive_avg_pool2d",
+    "avg_pool2d",
+    "conv1d",
+    "conv2d",
+    "conv_transpose2d",
+    "interpolate",
+    "max_pool2d",
+]

@@ -218,8 +218,10 @@ def test_not_fitted_error_is_value_and_attribute_error():
     with pytest.raises(NotFittedError, match="This MeanRegressor instance is not fitted yet"):
         MeanRegressor().predict(np.ones((2, 2)))
     # scikit-learn is loaded in this process: the error is also scikit-learn's class
-    with pytest.raises(sklearn.exceptions.NotFittedError):
+    with pytest.raises(sklearn.exceptions.NotFittedError) as info:
         check_is_fitted(MeanRegressor())
+    again = pickle.loads(pickle.dumps(info.value))  # e.g. sent back from a worker process
+    assert type(again) is NotFittedError and again.args == info.value.args
     with pytest.raises(NotFittedError):
         check_is_fitted(MeanRegressor().fit(np.ones((2, 1)), [1.0, 2.0]), "coef_")
     with pytest.raises(TypeError, match="is not an estimator instance"):

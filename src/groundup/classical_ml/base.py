@@ -104,7 +104,14 @@ class DataConversionWarning(UserWarning):
 def _interop_not_fitted_error(sklearn_error: type) -> type:
     # A NotFittedError that is *also* scikit-learn's, so `except
     # sklearn.exceptions.NotFittedError` catches ours when both libraries are in use.
-    return type("NotFittedError", (NotFittedError, sklearn_error), {"__module__": __name__})
+    def __reduce__(self: BaseException) -> tuple[type, tuple]:
+        return NotFittedError, self.args  # pickles as groundup's own class
+
+    return type(
+        "NotFittedError",
+        (NotFittedError, sklearn_error),
+        {"__module__": __name__, "__reduce__": __reduce__},
+    )
 
 
 def _not_fitted_error_class() -> type:

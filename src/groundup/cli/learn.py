@@ -4,4 +4,187 @@ from __future__ import annotations
 
 import typer
 
+from groundup.cli import workbench
+
 app = typer.Typer(help="The workbench: exercises, checks and progress.", no_args_is_help=True)
+app.command(name="check", help="Run the exercise's tests on your code (= groundup check).")(
+    workbench.check
+)
+app.command(name="progress", help="Progress over a syllabus (= groundup progress).")(
+    workbench.progress
+)
+app.command(name="doctor", help="Is this machine ready? (= groundup doctor).")(workbench.doctor)
+
+
+def _ws():
+    from groundup.learn.workspace import Workspace
+
+    return Workspace.find()
+
+
+@app.command()
+def init(
+    directory: str = typer.Argument(".", help="Where to make the workspace."),
+    track: str = typer.Option("implementation", "--track", help="Default track."),
+) -> None:
+    """Make a learner workspace in DIRECTORY."""
+    from groundup.learn.workspace import Workspace
+
+    ws = Workspace.init(directory, track=track)
+    typer.echo(f"workspace ready at {ws.root}\nnext: cd {ws.root} && groundup learn list")
+
+
+@app.command(name="list")
+def list_(
+    track: str = typer.Option(None, "--track", help="Track id (default: the workspace's)."),
+) -> None:
+    """Every exercise, in track order, with its status."""
+    from groundup.learn import catalog, progress
+    from groundup.learn.overlay import find_workspace
+
+    root = find_workspace()
+    data, order = {}, list(catalog.exercises())
+    if root is not None:
+        from groundup.learn.watch import track_exercises
+        from groundup.learn.workspace import Workspace
+
+        ws = Workspace(root)
+        data = ws.load_progress()
+        order = track_exercises(ws)
+    for ex_id in order:
+        ex = catalog.get_exercise(ex_id)
+        mark = {"passed": "✅", "started": "🟨"}.get(progress.exercise_state(data, ex_id), "⬜")
+        deps = f"  (after {', '.join(ex.depends_on)})" if ex.depends_on else ""
+        typer.echo(f"{mark} {ex_id:<20} {ex.title}{deps}")
+
+
+@app.command()
+def start(
+    exercise: str = typer.Argument(..., help="Exercise id (see `groundup learn list`)."),
+) -> None:
+    """Write the exercise's stub into the workspace (never over your changes)."""
+    from groundup.learn import catalog
+
+    ws = _ws()
+    files = ws.start(exercise)
+    ex = catalog.get_exercise(exercise)
+    typer.echo(f"{ex.id}: {ex.title}\n{ex.task}")
+    for f in files:
+        typer.echo(f"  edit {f}")
+    typer.echo("then: groundup check   (or: groundup learn watch)")
+
+
+@app.command()
+def reset(exercise: str = typer.Argument(..., help="Exercise id.")) -> None:
+    """Write a fresh stub; your version is kept as FILE.bak."""
+    for f in _ws().start(exercise, reset=True):
+        typer.echo(f"reset {f} (yours kept as {f.name}.bak)")
+
+
+@app.command()
+def hint(
+    exercise: str = typer.Argument(None, help="Exercise id (default: the current one)."),
+) -> None:
+    """The next hint: first a nudge, then the formula, then the shape bookkeeping."""
+    from groundup.learn import catalog
+
+    ws = _ws()
+    ex_id = exercise or ws.current()
+    ex = catalog.get_exercise(ex_id)
+    if not ex.hints:
+        typer.echo(f"{ex_id} has no hints; the docstrings in the stub state the formula")
+        return
+    shown = ws.load_progress()["exercises"].get(ex_id, {}).get("hints", 0)
+    n = min(shown, len(ex.hints) - 1)
+    ws.record(ex_id, hints=n + 1)
+    typer.echo(f"hint {n + 1}/{len(ex.hints)}: {ex.hints[n]}")
+
+
+@app.command()
+def solution(
+    exercise: str = typer.Argument(..., help="Exercise id."),
+    reveal: bool = typer.Option(False, "--reveal", help="Show it even before your code passes."),
+) -> None:
+    """The reference as a diff against your code (after a pass, or with --reveal)."""
+    import difflib
+
+    from groundup.errors import GroundupError
+    from groundup.learn import catalog
+
+    ws = _ws()
+    ex = catalog.get_exercise(exercise)
+    if ws.status(exercise) != "passed" and not reveal:
+        raise GroundupError(
+            f"{exercise} has not passed yet; try `groundup learn hint`, or add --reveal to see the reference"
+        )
+    for module in ex.modules:
+        mine = ws.learner_file(module)
+        ref = catalog.reference_file(module)
+        a = mine.read_text().splitlines(keepends=True) if mine.exists() else []
+        b = ref.read_text().splitlines(keepends=True)
+        typer.echo("".join(difflib.unified_diff(a, b, f"yours/{module}", f"reference/{module}")))
+
+
+@app.command()
+def watch(
+    time_limit: float = typer.Option(
+        120.0, "--time-limit", help="Seconds before a check is stopped."
+    ),
+    poll: bool = typer.Option(False, "--poll", help="Poll only (no file events)."),
+    poll_seconds: float = typer.Option(1.0, "--poll-seconds", help="Polling interval."),
+) -> None:
+    """Re-check the current exercise on every save; keys n/h/l/r/c/q."""
+    from groundup.learn.watch import watch as run
+
+    run(_ws(), time_limit=time_limit, poll_seconds=poll_seconds, use_events=not poll)
+
+
+@app.command(name="export")
+def export(file: str = typer.Argument(..., help="Where to write the progress (JSON).")) -> None:
+    """Copy your progress to FILE (to move it to another machine)."""
+    import json
+    from pathlib import Path
+
+    from groundup.learn.workspace import atomic_write_text
+
+    data = _ws().load_progress()
+    atomic_write_text(Path(file).resolve(), json.dumps(data, indent=2, sort_keys=True) + "\n")
+    typer.echo(f"exported {len(data['exercises'])} exercises to {file}")
+
+
+@app.command(name="import")
+def import_(
+    file: str = typer.Argument(..., help="A file written by `groundup learn export`."),
+) -> None:
+    """Merge progress from FILE: an exercise keeps the newer of its two records."""
+    import json
+    from pathlib import Path
+
+    from groundup.errors import GroundupError
+
+    try:
+        incoming = json.loads(Path(file).read_text(encoding="utf-8"))
+        entries = incoming["exercises"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise GroundupError(f"{file}: not a groundup progress export ({e})") from e
+    ws = _ws()
+    data = ws.load_progress()
+    for ex_id, entry in entries.items():
+        mine = data["exercises"].get(ex_id)
+        newer = (entry.get("last_check") or "") > ((mine or {}).get("last_check") or "")
+        if mine is None or newer:
+            data["exercises"][ex_id] = entry
+    data["current"] = data.get("current") or incoming.get("current")
+    ws.save_progress(data)
+    typer.echo(f"imported {len(entries)} exercises from {file}")
+
+
+@app.command(
+    name="run",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def run(ctx: typer.Context, name: str = typer.Argument(..., help="Milestone name.")) -> None:
+    """Train a milestone on your code: `groundup run NAME ...` with the workspace overlaid."""
+    code = workbench.run_mine(["run", name, *ctx.args])
+    if code:
+        raise typer.Exit(code)

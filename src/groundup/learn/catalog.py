@@ -1,0 +1,238 @@
+"""The exercises and tracks of the course, read from TOML.
+
+``course/exercises.toml`` holds one ``[[exercise]]`` table per exercise::
+
+    [[exercise]]
+    id = "math-utils"                        # what the learner types
+    title = "Stable softmax and logsumexp"
+    modules = ["groundup.utils.math_utils"]  # files the learner writes (solution regions)
+    tests = ["tests/utils/test_utils_math.py"]  # pytest node ids / files (the module's own tests)
+    k = ""                                   # optional pytest -k expression
+    task = "one line: what to write"
+    hints = ["a nudge", "the formula", "the shape bookkeeping"]
+    depends_on = []                          # exercise ids
+    gradcheck = ""                           # optional "module:function" with a backward
+    gradcheck_shapes = [[3, 4]]              # float64 inputs of those shapes
+
+``course/tracks/*.toml`` hold one syllabus each: ``[[group]]`` (phase, month, chapter,
+lesson or topic) with ``[[group.item]]`` rows pointing to library ``paths``, exercises, a
+lesson and a milestone. An item whose library part does not exist is "not yet available".
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from groundup.errors import GroundupError
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+"""``src/groundup``: the reference library the stubs are cut from."""
+
+
+def course_dir() -> Path:
+    """The ``course/`` directory (``$GROUNDUP_COURSE_DIR`` or the repository's)."""
+    env = os.environ.get("GROUNDUP_COURSE_DIR")
+    path = Path(env) if env else PACKAGE_DIR.parents[1] / "course"
+    if not (path / "exercises.toml").is_file():
+        raise GroundupError(
+            f"no course/exercises.toml at {path}: the workbench needs the groundup source "
+            "checkout (pip install -e .) or GROUNDUP_COURSE_DIR pointing to its course/ folder"
+        )
+    return path
+
+
+def repo_root() -> Path:
+    """The checkout that holds ``tests/`` (the exercise tests run from here)."""
+    return course_dir().parent
+
+
+def module_path(module: str) -> Path:
+    """``groundup.utils.math_utils`` -> path relative to the package root's parent (``groundup/utils/math_utils.py``)."""
+    parts = module.split(".")
+    if parts[0] != "groundup" or len(parts) < 2:
+        raise GroundupError(f"module {module!r}: expected a 'groundup.<...>' module name")
+    return Path(*parts[:-1]) / f"{parts[-1]}.py"
+
+
+def reference_file(module: str) -> Path:
+    """The library's own source file of ``module``."""
+    return PACKAGE_DIR.parent / module_path(module)
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise: the modules a learner writes and the tests that judge them."""
+
+    id: str
+    title: str
+    modules: tuple[str, ...]
+    tests: tuple[str, ...]
+    task: str
+    hints: tuple[str, ...] = ()
+    depends_on: tuple[str, ...] = ()
+    k: str = ""
+    gradcheck: str = ""
+    gradcheck_shapes: tuple[tuple[int, ...], ...] = ()
+
+    @property
+    def message(self) -> str:
+        """The stub's ``NotImplementedError`` text."""
+        return f"{self.id}: {self.task}"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One row of a track: a syllabus item, the library parts and exercises behind it."""
+
+    title: str
+    starred: bool = False
+    paths: tuple[str, ...] = ()
+    exercises: tuple[str, ...] = ()
+    lesson: str = ""
+    milestone: str = ""
+    extra: dict = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def available(self) -> bool:
+        """Whether every library file the item names exists (and it names at least one)."""
+        return bool(self.paths) and all((PACKAGE_DIR / p).is_file() for p in self.paths)
+
+
+@dataclass(frozen=True)
+class Group:
+    """A phase, month, chapter, lesson block or topic of a track."""
+
+    title: str
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class Track:
+    """One syllabus as data."""
+
+    id: str
+    title: str
+    source: str
+    groups: tuple[Group, ...]
+
+    def items(self) -> list[Item]:
+        """Every item, in syllabus order."""
+        return [i for g in self.groups for i in g.items]
+
+
+def _tuple(v: object) -> tuple:
+    return tuple(v) if isinstance(v, list) else ((v,) if v else ())
+
+
+@cache
+def _load_exercises(path: Path) -> dict[str, Exercise]:
+    with path.open("rb") as f:
+        raw = tomllib.load(f)
+    out: dict[str, Exercise] = {}
+    for e in raw.get("exercise", []):
+        missing = {"id", "title", "modules", "tests", "task"} - set(e)
+        if missing:
+            raise GroundupError(f"{path}: exercise {e.get('id', '?')!r} lacks {sorted(missing)}")
+        if e["id"] in out:
+            raise GroundupError(f"{path}: exercise id {e['id']!r} appears twice")
+        out[e["id"]] = Exercise(
+            id=e["id"],
+            title=e["title"],
+            modules=_tuple(e["modules"]),
+            tests=_tuple(e["tests"]),
+            task=e["task"],
+            hints=_tuple(e.get("hints", [])),
+            depends_on=_tuple(e.get("depends_on", [])),
+            k=e.get("k", ""),
+            gradcheck=e.get("gradcheck", ""),
+            gradcheck_shapes=tuple(tuple(s) for s in e.get("gradcheck_shapes", [])),
+        )
+    for ex in out.values():
+        for d in ex.depends_on:
+            if d not in out:
+                raise GroundupError(f"{path}: exercise {ex.id!r} depends on unknown {d!r}")
+    return out
+
+
+def exercises() -> dict[str, Exercise]:
+    """Every exercise by id, in file order."""
+    return _load_exercises(course_dir() / "exercises.toml")
+
+
+def get_exercise(exercise_id: str) -> Exercise:
+    """The exercise ``exercise_id``; the error lists the known ids."""
+    all_ = exercises()
+    if exercise_id not in all_:
+        close = [i for i in all_ if exercise_id.lower() in i] or list(all_)
+        raise GroundupError(
+            f"no exercise {exercise_id!r}; known: {', '.join(close[:12])}"
+            + (" ..." if len(close) > 12 else "")
+        )
+    return all_[exercise_id]
+
+
+def exercise_of_module(module: str) -> Exercise | None:
+    """The exercise whose learner file is ``module``, if any."""
+    return next((e for e in exercises().values() if module in e.modules), None)
+
+
+@cache
+def _load_track(path: Path) -> Track:
+    with path.open("rb") as f:
+        raw = tomllib.load(f)
+    keys = {"title", "starred", "paths", "exercises", "lesson", "milestone"}
+    by_path: dict[str, list[str]] = {}
+    for ex in exercises().values():
+        for m in ex.modules:
+            by_path.setdefault(module_path(m).relative_to("groundup").as_posix(), []).append(ex.id)
+    groups = []
+    for g in raw.get("group", []):
+        items = []
+        for it in g.get("item", []):
+            linked = list(_tuple(it.get("exercises", [])))
+            for p in _tuple(it.get("paths", [])):
+                linked += [e for e in by_path.get(p, []) if e not in linked]
+            unknown = [e for e in linked if e not in exercises()]
+            if unknown:
+                raise GroundupError(
+                    f"{path}: item {it['title']!r} names unknown exercises {unknown}"
+                )
+            items.append(
+                Item(
+                    title=it["title"],
+                    starred=bool(it.get("starred", False)),
+                    paths=_tuple(it.get("paths", [])),
+                    exercises=tuple(linked),
+                    lesson=it.get("lesson", ""),
+                    milestone=it.get("milestone", ""),
+                    extra={k: v for k, v in it.items() if k not in keys},
+                )
+            )
+        groups.append(Group(title=g["title"], items=tuple(items)))
+    return Track(
+        id=raw.get("id", path.stem),
+        title=raw["title"],
+        source=raw.get("source", ""),
+        groups=tuple(groups),
+    )
+
+
+def tracks() -> dict[str, Track]:
+    """Every track by id (``implementation``, ``six-month``, ``formulas``, ``alignment``, ``study-guide``)."""
+    out = {}
+    for path in sorted((course_dir() / "tracks").glob("*.toml")):
+        t = _load_track(path)
+        out[t.id] = t
+    return out
+
+
+def get_track(track_id: str) -> Track:
+    """The track ``track_id``; the error lists the known ones."""
+    all_ = tracks()
+    if track_id not in all_:
+        raise GroundupError(f"no track {track_id!r}; known: {', '.join(all_)}")
+    return all_[track_id]

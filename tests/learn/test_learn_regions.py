@@ -1,0 +1,118 @@
+"""Solution regions: parsing, balance errors, stubs; every library file's markers; the catalogue."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from groundup.learn import catalog
+from groundup.learn.regions import RegionError, find_regions, make_stub
+
+SRC = '''def f(x: float) -> float:
+    r"""$y = 2x$."""
+    y = 1.0
+    # BEGIN SOLUTION
+    y = 2 * x
+    return y
+    # END SOLUTION
+
+
+class A:
+    def g(self) -> int:
+        # BEGIN SOLUTION a-ex
+        return 3
+        # END SOLUTION
+'''
+
+
+def test_regions_are_found_with_their_indent_and_name() -> None:
+    regions = find_regions(SRC)
+    assert [(r.begin, r.end, len(r.indent), r.exercise) for r in regions] == [
+        (4, 7, 4, None),
+        (12, 14, 8, "a-ex"),
+    ]
+    assert regions[0].n_lines == 2
+
+
+def test_stub_keeps_signature_docstring_and_surroundings_and_imports() -> None:
+    stub = make_stub(SRC, "ex: double x")
+    assert "y = 2 * x" not in stub and "return 3" not in stub
+    assert 'r"""$y = 2x$."""' in stub and "    y = 1.0\n" in stub
+    assert "    raise NotImplementedError('ex: double x')\n" in stub
+    assert "        raise NotImplementedError('ex: double x')\n" in stub
+    namespace: dict = {}
+    exec(compile(stub, "<stub>", "exec"), namespace)
+    with pytest.raises(NotImplementedError, match="ex: double x"):
+        namespace["f"](1.0)
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("# BEGIN SOLUTION\nx = 1\n", r"f.py:1: .*never closed"),
+        ("x = 1\n# END SOLUTION\n", r"f.py:2: .*without a BEGIN"),
+        ("# BEGIN SOLUTION\n# BEGIN SOLUTION\nx=1\n# END SOLUTION\n", r"f.py:2: .*do not nest"),
+        ("def f():\n    # BEGIN SOLUTION\n    x = 1\n# END SOLUTION\n", "indented 0.*indented 4"),
+        ("# BEGIN SOLUTION\n# END SOLUTION\n", "empty solution region"),
+        ("#BEGIN SOLUTIONS\nx = 1\n", "malformed solution marker"),
+    ],
+)
+def test_unbalanced_or_malformed_markers_name_the_line(source: str, message: str) -> None:
+    with pytest.raises(RegionError, match=message):
+        find_regions(source, "f.py")
+
+
+def test_a_file_without_regions_cannot_be_stubbed() -> None:
+    with pytest.raises(RegionError, match="no '# BEGIN SOLUTION' region"):
+        make_stub("x = 1\n", "e: t", "f.py")
+
+
+def test_every_library_file_has_balanced_markers() -> None:
+    n_regions = 0
+    for path in sorted(catalog.PACKAGE_DIR.rglob("*.py")):
+        if "learn" in path.relative_to(catalog.PACKAGE_DIR).parts:
+            continue
+        n_regions += len(find_regions(path.read_text(encoding="utf-8"), str(path)))
+    assert n_regions >= 5
+
+
+def test_every_exercise_stub_compiles_and_keeps_every_def() -> None:
+    for ex in catalog.exercises().values():
+        for module in ex.modules:
+            ref = catalog.reference_file(module).read_text(encoding="utf-8")
+            stub = make_stub(ref, ex.message, module)
+            names = lambda src: {  # noqa: E731
+                n.name
+                for n in ast.walk(ast.parse(src))
+                if isinstance(n, ast.FunctionDef | ast.ClassDef)
+            }
+            assert names(stub) == names(ref), module
+            assert ex.message in stub
+
+
+def test_catalogue_is_consistent() -> None:
+    exs = catalog.exercises()
+    assert len(exs) >= 1
+    for ex in exs.values():
+        assert ex.tests and ex.task and ex.hints, ex.id
+        for t in ex.tests:
+            assert (catalog.repo_root() / t.split("::")[0]).is_file(), t
+    tracks = catalog.tracks()
+    assert set(tracks) == {"implementation", "six-month", "formulas", "alignment", "study-guide"}
+    impl = tracks["implementation"]
+    starred = [i for i in impl.items() if i.starred]
+    assert len(starred) >= 60
+    math = next(i for i in impl.items() if i.title == "Math Utils")
+    assert math.exercises == ("math-utils",) and math.available
+    # a starred item whose module does not exist yet is listed, as not available
+    assert any(not i.available for i in starred)
+
+
+def test_unknown_exercise_and_track_errors_list_the_known_ones() -> None:
+    from groundup.errors import GroundupError
+
+    with pytest.raises(GroundupError, match=r"no exercise 'nope'; known: .*math-utils"):
+        catalog.get_exercise("nope")
+    with pytest.raises(GroundupError, match=r"no track 'nope'; known: .*six-month"):
+        catalog.get_track("nope")

@@ -9,10 +9,12 @@ import pytest
 
 MODULES = [
     "groundup.classical_ml.base",
+    "groundup.classical_ml.validation",
     "groundup.classical_ml.regression.linear",
     "groundup.classical_ml.regression.ridge",
     "groundup.classical_ml.classification.logistic",
     "groundup.classical_ml.classification.svm",
+    "groundup.classical_ml.classification.linear_svc",
     "groundup.classical_ml.classification.smo",
     "groundup.classical_ml.classification.knn",
     "groundup.classical_ml.classification.naive_bayes",

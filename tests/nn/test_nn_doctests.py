@@ -20,6 +20,7 @@ MODULES = [
     "groundup.nn_core.activations.softmax",
     "groundup.nn_core.activations.gelu",
     "groundup.nn_core.activations.erfc",
+    "groundup.nn_core.normalization.batchnorm",
     "groundup.nn_core.normalization.layernorm",
     "groundup.nn_core.normalization.groupnorm",
     "groundup.nn_core.normalization.rmsnorm",

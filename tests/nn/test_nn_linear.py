@@ -212,3 +212,10 @@ def test_embedding_scatter_add_equals_add_at_on_many_repeats() -> None:
     expected = np.zeros((7, 4))
     np.add.at(expected, idx, g)
     assert_close(w.grad, expected)
+
+
+def test_zero_sized_linear_like_torch() -> None:
+    m = nn.Linear(0, 3).double()
+    assert np.all(m.bias.data == 0)  # bound 1/sqrt(0) is taken as 0, as PyTorch
+    assert_close(m(Tensor(np.zeros((2, 0)))), np.zeros((2, 3)))
+    assert nn.Linear(3, 0)(Tensor(np.ones((2, 3), dtype=np.float32))).shape == (2, 0)

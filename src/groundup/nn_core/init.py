@@ -64,6 +64,11 @@ def _array(tensor: Any) -> np.ndarray:
     raise TypeError(f"expected a Tensor or an ndarray to initialise, got {type(tensor).__name__}")
 
 
+def _is_empty(tensor: Any) -> bool:
+    """A tensor with no elements: there is nothing to initialise (PyTorch warns and returns)."""
+    return _array(tensor).size == 0
+
+
 def _fill(tensor: T, values: np.ndarray) -> T:
     arr = _array(tensor)
     arr[...] = values  # in place, cast to the tensor's dtype
@@ -188,6 +193,8 @@ def xavier_uniform_(
     tensor: T, gain: float = 1.0, generator: np.random.Generator | None = None
 ) -> T:
     r"""Glorot uniform: $U(-b, b)$, $b = g\sqrt{6/(n_\text{in} + n_\text{out})}$."""
+    if _is_empty(tensor):
+        return tensor
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     # $\sigma = g\sqrt{2/(n_\text{in}+n_\text{out})}$, $b = \sqrt3\,\sigma$
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
@@ -197,6 +204,8 @@ def xavier_uniform_(
 
 def xavier_normal_(tensor: T, gain: float = 1.0, generator: np.random.Generator | None = None) -> T:
     r"""Glorot normal: $\mathcal N(0, \sigma^2)$, $\sigma = g\sqrt{2/(n_\text{in} + n_\text{out})}$."""
+    if _is_empty(tensor):
+        return tensor
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     return normal_(tensor, 0.0, std, generator)
@@ -214,6 +223,8 @@ def kaiming_uniform_(
     ``a`` is the negative slope of the leaky ReLU that follows (PyTorch's ``Linear`` uses
     ``a = sqrt(5)``, which gives $b = 1/\sqrt{n_\text{in}}$).
     """
+    if _is_empty(tensor):
+        return tensor
     fan = _calculate_correct_fan(tensor, mode)
     gain = calculate_gain(nonlinearity, a)
     # $\sigma = g/\sqrt{n}$, $b = \sqrt3\,\sigma$
@@ -230,6 +241,8 @@ def kaiming_normal_(
     generator: np.random.Generator | None = None,
 ) -> T:
     r"""He normal: $\mathcal N(0, \sigma^2)$, $\sigma = g/\sqrt{n_\text{mode}}$."""
+    if _is_empty(tensor):
+        return tensor
     fan = _calculate_correct_fan(tensor, mode)
     gain = calculate_gain(nonlinearity, a)
     return normal_(tensor, 0.0, gain / math.sqrt(fan), generator)

@@ -33,7 +33,7 @@ $\partial L/\partial x_i = \bar{\hat x}_i/\sqrt{\hat\sigma^2 + \epsilon}$.
 >>> y = bn(Tensor(np.array([[1.0, 10.0], [3.0, 30.0]])))
 >>> np.round(y.data, 3).tolist()  # each channel: mean 0, variance 1 over the batch
 [[-1.0, -1.0], [1.0, 1.0]]
->>> np.round(bn.running_mean.data, 6).tolist()  # 0.9 * 0 + 0.1 * batch mean
+>>> [round(v, 6) for v in bn.running_mean.tolist()]  # 0.9 * 0 + 0.1 * batch mean
 [0.2, 2.0]
 """
 

@@ -12,6 +12,7 @@ MODULES = [
     "groundup.nn_core.recurrent.rnn_cell",
     "groundup.nn_core.recurrent.lstm_cell",
     "groundup.nn_core.recurrent.gru_cell",
+    "groundup.sequence.recurrent.attention",
 ]
 
 

@@ -115,11 +115,13 @@ def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
     >>> broadcast_shapes((3, 1), (1, 4))
     (3, 4)
     """
+    # BEGIN SOLUTION
     try:
         return tuple(np.broadcast_shapes(*shapes))
     except ValueError:
         listed = _and([_fmt(s) for s in shapes])
         raise ValueError(f"shapes {listed} cannot be broadcast together") from None
+    # END SOLUTION
 
 
 def sum_to_shape(grad: np.ndarray, shape: Sequence[int]) -> np.ndarray:
@@ -137,6 +139,7 @@ def sum_to_shape(grad: np.ndarray, shape: Sequence[int]) -> np.ndarray:
     shape = tuple(shape)
     if grad.shape == shape:
         return grad
+    # BEGIN SOLUTION
     lead = grad.ndim - len(shape)
     # Broadcasting only adds leading axes and stretches size-1 axes; anything else is an error.
     if lead < 0 or any(s != 1 and s != g for s, g in zip(shape, grad.shape[lead:])):
@@ -149,6 +152,7 @@ def sum_to_shape(grad: np.ndarray, shape: Sequence[int]) -> np.ndarray:
     )
     out = grad.sum(axis=axes, keepdims=True) if axes else grad
     return out.reshape(shape) if lead else out
+    # END SOLUTION
 
 
 def normalize_axes(dim: int | Sequence[int] | None, ndim: int) -> tuple[int, ...]:
@@ -157,6 +161,7 @@ def normalize_axes(dim: int | Sequence[int] | None, ndim: int) -> tuple[int, ...
     >>> normalize_axes(-1, 3)
     (2,)
     """
+    # BEGIN SOLUTION
     if dim is None:
         return tuple(range(ndim))
     dims = (dim,) if isinstance(dim, int | np.integer) else tuple(dim)
@@ -166,3 +171,4 @@ def normalize_axes(dim: int | Sequence[int] | None, ndim: int) -> tuple[int, ...
             raise IndexError(f"dim {d} is out of range for a tensor with {ndim} dimensions")
         out.append(int(d) % max(ndim, 1))
     return tuple(sorted(set(out)))
+    # END SOLUTION

@@ -102,6 +102,7 @@ def make_rng(seed: Seed = None) -> np.random.Generator:
     >>> make_rng(g) is g
     True
     """
+    # BEGIN SOLUTION
     if seed is None:
         return _default
     if isinstance(seed, np.random.Generator):
@@ -116,6 +117,7 @@ def make_rng(seed: Seed = None) -> np.random.Generator:
     if isinstance(seed, list | tuple):
         return np.random.default_rng([_check_seed(s, "each seed in the sequence") for s in seed])
     return np.random.default_rng(_check_seed(seed))
+    # END SOLUTION
 
 
 def spawn(generator: Seed, n: int) -> list[np.random.Generator]:
@@ -140,4 +142,6 @@ def spawn(generator: Seed, n: int) -> list[np.random.Generator]:
     """
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
         raise ValueError(f"n must be a non-negative integer, got {n!r}")
+    # BEGIN SOLUTION
     return list(make_rng(generator).spawn(int(n)))
+    # END SOLUTION

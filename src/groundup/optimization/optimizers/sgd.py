@@ -99,6 +99,7 @@ class SGD(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
+                # BEGIN SOLUTION
                 theta = p.data
                 g = self._grad(p, group["maximize"])
                 if weight_decay != 0:
@@ -113,6 +114,7 @@ class SGD(Optimizer):
                     g = nesterov_direction(g, b, mu) if group["nesterov"] else b
                 # $\theta_t = \theta_{t-1} - \eta\, d_t$
                 theta -= lr * g
+                # END SOLUTION
         return loss
 
 

@@ -118,6 +118,7 @@ class Adam(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
+                # BEGIN SOLUTION
                 theta = p.data
                 g = self._grad(p, group["maximize"])
                 state = self.state.setdefault(p, {})
@@ -158,6 +159,7 @@ class Adam(Optimizer):
                 update = np.divide(m_hat, denom, out=m_hat)
                 update *= lr
                 theta -= update
+                # END SOLUTION
         return loss
 
 

@@ -61,16 +61,20 @@ def heavy_ball(
     ndarray
         $b_t$ (the same array as ``b`` when one was given).
     """
+    # BEGIN SOLUTION
     if b is None:
         return np.array(g, copy=True)
     b *= momentum
     b += g if dampening == 0 else (1.0 - dampening) * g
     return b
+    # END SOLUTION
 
 
 def nesterov_direction(g: np.ndarray, b: np.ndarray, momentum: float) -> np.ndarray:
     r"""The look-ahead direction $g_t + \mu\, b_t$ (the step is $-\eta$ times it)."""
+    # BEGIN SOLUTION
     return g + momentum * b
+    # END SOLUTION
 
 
 __all__ = ["heavy_ball", "nesterov_direction"]

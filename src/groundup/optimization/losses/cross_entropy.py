@@ -140,6 +140,7 @@ def _nll(
 ) -> Tensor:
     r"""$\ell_i = -w_{y_i}\log p_{i,y_i}$ on checked indices (``y`` is 0 where ``ignored``)."""
     # $\log p_{i, y_i}$
+    # BEGIN SOLUTION
     log_p_y = log_p.gather(cd, np.expand_dims(y, cd)).squeeze(cd)  # target's shape
     # $w_{y_i}$, and 0 for ignored samples
     w_y = np.ones(y.shape, dtype=log_p.dtype) if w is None else w[y]
@@ -152,6 +153,7 @@ def _nll(
         return loss.sum()
     # $\sum_i \ell_i / \sum_i w_{y_i}$
     return loss.sum() / w_y.sum()
+    # END SOLUTION
 
 
 class CrossEntropyFunction(Function):
@@ -172,6 +174,7 @@ class CrossEntropyFunction(Function):
     def forward(
         ctx: Node, z: np.ndarray, y: Any = None, w_y: Any = None, cd: int = 1
     ) -> np.ndarray:
+        # BEGIN SOLUTION
         shifted = z - z.max(axis=cd, keepdims=True)
         e = np.exp(shifted)
         total = e.sum(axis=cd, keepdims=True)
@@ -180,9 +183,11 @@ class CrossEntropyFunction(Function):
         ctx.p, ctx.y_idx, ctx.w_y, ctx.cd = e / total, np.expand_dims(y, cd), w_y, cd
         # $\ell = -w_y \log p_y$
         return -(w_y * np.take_along_axis(log_p, ctx.y_idx, axis=cd).squeeze(cd))
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> Any:
+        # BEGIN SOLUTION
         cd, y_idx = ctx.cd, ctx.y_idx
         if not is_grad_enabled():
             # $\partial\ell/\partial z_c = w_y (p_c - [c = y])$, on arrays
@@ -193,6 +198,7 @@ class CrossEntropyFunction(Function):
         onehot = np.zeros_like(ctx.p)
         np.put_along_axis(onehot, y_idx, 1, axis=cd)
         return (grad * ctx.w_y).unsqueeze(cd) * (ctx.inputs[0].softmax(dim=cd) - onehot)
+        # END SOLUTION
 
 
 def cross_entropy(

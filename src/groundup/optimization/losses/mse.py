@@ -67,15 +67,19 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
         A scalar, or the elementwise losses (input's shape) for ``"none"``.
     """
     d = _residual(input, target, "mse_loss", reduction)
+    # BEGIN SOLUTION
     # $\ell = d^2$
     return reduce(d * d, reduction)
+    # END SOLUTION
 
 
 def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     r"""Mean absolute error $\ell = |x - y|$, reduced (shapes as :func:`mse_loss`)."""
     d = _residual(input, target, "l1_loss", reduction)
+    # BEGIN SOLUTION
     # $\ell = |d|$
     return reduce(d.abs(), reduction)
+    # END SOLUTION
 
 
 def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
@@ -86,10 +90,12 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     d = _residual(input, target, "huber_loss", reduction)
+    # BEGIN SOLUTION
     a = d.abs()
     # $\ell = \frac12 d^2$ if $|d| < \delta$ else $\delta(|d| - \frac12\delta)$
     loss = where(a.data < delta, 0.5 * d * d, delta * (a - 0.5 * delta))
     return reduce(loss, reduction)
+    # END SOLUTION
 
 
 def smooth_l1_loss(
@@ -102,12 +108,14 @@ def smooth_l1_loss(
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
     d = _residual(input, target, "smooth_l1_loss", reduction)
+    # BEGIN SOLUTION
     a = d.abs()
     if beta == 0:
         return reduce(a, reduction)
     # $\ell = \frac12 d^2 / \beta$ if $|d| < \beta$ else $|d| - \frac12\beta$
     loss = where(a.data < beta, 0.5 * d * d / beta, a - 0.5 * beta)
     return reduce(loss, reduction)
+    # END SOLUTION
 
 
 class MSELoss(_Loss):

@@ -271,3 +271,12 @@ def test_deepcopy_and_pickle_give_independent_equal_models() -> None:
         assert all(isinstance(p, nn.Parameter) and p.requires_grad for p in clone.parameters())
         clone.fc1.weight.data[...] = 0  # a target network: changing it leaves the original alone
         assert not np.array_equal(clone(x).data, m(x).data)
+
+
+def test_forward_pre_hook_can_replace_the_input() -> None:
+    m = nn.Linear(2, 2).double()
+    x = Tensor(np.ones((1, 2)))
+    handle = m.register_forward_pre_hook(lambda mod, args: args[0] * 0)
+    assert_close(m(x), m.bias.data[None, :])  # the layer saw zeros
+    handle.remove()
+    assert not np.allclose(m(x).data, m.bias.data)

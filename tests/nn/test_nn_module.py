@@ -280,3 +280,12 @@ def test_forward_pre_hook_can_replace_the_input() -> None:
     assert_close(m(x), m.bias.data[None, :])  # the layer saw zeros
     handle.remove()
     assert not np.allclose(m(x).data, m.bias.data)
+
+
+def test_checkpoint_keys_that_are_numpy_argument_names(tmp_path) -> None:
+    state = {"file": np.arange(3.0), "allow_pickle": np.ones((2, 2), dtype=np.float32)}
+    nn.save(state, tmp_path / "odd.npz")
+    back = nn.load(tmp_path / "odd.npz")
+    assert list(back) == ["file", "allow_pickle"]
+    assert np.array_equal(back["file"].data, state["file"])
+    assert back["allow_pickle"].dtype == np.float32

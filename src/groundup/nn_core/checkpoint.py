@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import zipfile
 from collections import OrderedDict
 from typing import Any
 
@@ -80,6 +81,17 @@ def _is_flat_state(obj: Any) -> bool:
     )
 
 
+def _write_npz(f: Any, arrays: dict[str, np.ndarray]) -> None:
+    """What ``np.savez`` writes (one ``<key>.npy`` per array in a zip), for any key.
+
+    ``np.savez(f, **arrays)`` would take keys such as ``"file"`` as its own arguments.
+    """
+    with zipfile.ZipFile(f, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+        for key, arr in arrays.items():
+            with zf.open(key + ".npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(arr), allow_pickle=False)
+
+
 def save(obj: Any, path: str | os.PathLike[str]) -> None:
     """Write ``obj`` (a ``state_dict`` or a nested dict/list of tensors) to ``path`` atomically.
 
@@ -103,7 +115,7 @@ def save(obj: Any, path: str | os.PathLike[str]) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
+            _write_npz(f, arrays)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -1,5 +1,7 @@
 """scikit-learn's own estimator checks on every part-B estimator (trees, forests, clustering, PCA, t-SNE).
 
+No check is skipped (t-SNE included: its checks' data sets are small, so they run in seconds).
+
 Expected failures, each with its reason (scikit-learn lists the same ones for its own twins):
 - forests, check_sample_weight_equivalence_on_dense_data: a bootstrap draws n rows with
   replacement from the *rows*, so a weight-2 row and two copies of it are sampled differently.
@@ -21,7 +23,7 @@ from groundup.classical_ml.classification.decision_tree import (
 )
 from groundup.classical_ml.clustering import GaussianMixture, KMeans
 from groundup.classical_ml.ensemble import RandomForestClassifier, RandomForestRegressor
-from groundup.classical_ml.reduction import PCA
+from groundup.classical_ml.reduction import PCA, TSNE
 
 
 @pytest.fixture(autouse=True)
@@ -40,6 +42,8 @@ ESTIMATORS = [
     GaussianMixture(n_components=2, random_state=0),
     PCA(),
     PCA(n_components=2, whiten=True),
+    TSNE(perplexity=2, max_iter=250, random_state=0),
+    TSNE(perplexity=2, max_iter=250, method="exact", random_state=0),
 ]
 
 _BOOTSTRAP = "a bootstrap resamples rows, so a weight of 2 is not the same draw as a repeated row"

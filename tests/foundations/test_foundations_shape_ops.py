@@ -166,6 +166,8 @@ def test_pad_and_reshape_errors_name_the_shapes():
         x.reshape(4, 2)
     with pytest.raises(ValueError, match=r"\(2, 3\) cannot be expanded to \(2, 4\)"):
         x.expand(2, 4)
+    with pytest.raises(ValueError, match="new leading dim"):
+        x.expand(-1, 2, 3)
     with pytest.raises(ValueError, match="not a permutation"):
         x.permute(0, 0)
     with pytest.raises(ValueError, match=r"cat: .*\(2, 3\), \(3, 2\)"):

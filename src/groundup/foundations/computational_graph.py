@@ -469,8 +469,11 @@ class Tensor:
         return Transpose.apply(self, dim0=dim0, dim1=dim1)
 
     def expand(self, *shape: Any) -> Tensor:
+        """Broadcast to ``shape`` without copying; -1 keeps an existing size."""
         shape = _shape_arg(shape)
         lead = len(shape) - self.ndim
+        if -1 in shape[: max(lead, 0)]:
+            raise ValueError(f"expand: -1 is not allowed in a new leading dim, got {shape}")
         shape = tuple(self.shape[i - lead] if s == -1 else s for i, s in enumerate(shape))
         if shape == self.shape:
             return self

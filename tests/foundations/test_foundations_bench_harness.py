@@ -89,3 +89,18 @@ def test_engine_workloads_compute_the_same_thing():
             assert_close(got, want, msg=w.name)
     result = runner.run_workload(engine[0], rounds=1, warmup=1, min_time=1e-4)
     assert result.ratio > 0 and np.isfinite(result.ratio)
+
+
+def test_groundup_bench_reads_options_after_group_names(monkeypatch, tiny_group):
+    import benchmarks.cli
+
+    seen = {}
+    monkeypatch.setattr(
+        benchmarks.cli, "main", lambda groups, **kw: seen.update(groups=groups, **kw)
+    )
+    from groundup.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["bench", "harness-test", "--rounds", "3", "--threads", "1", "--write"])
+    assert exc.value.code in (0, None)
+    assert seen == {"groups": ["harness-test"], "rounds": 3, "write": True, "threads": 1}

@@ -17,6 +17,8 @@ from groundup.errors import GroundupError
 app = typer.Typer(
     help="Benchmarks: groundup against the reference, median ratio.",
     invoke_without_command=True,
+    # a group stops reading options at its first argument; let `bench engine --rounds 3` work
+    context_settings={"allow_interspersed_args": True},
 )
 
 

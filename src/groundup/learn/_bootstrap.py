@@ -14,6 +14,7 @@ import os
 import sys
 
 _KEEP: list = []
+IMPORT_ALLOWANCE = 120.0
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -32,7 +33,12 @@ def _main() -> int:
     if float(limit) > 0:
         # pytest redirects fd 2 while a test runs: dump to a copy of the real stderr.
         _KEEP.append(os.fdopen(os.dup(2), "w"))
-        faulthandler.dump_traceback_later(float(limit), exit=True, file=_KEEP[-1])
+        os.environ["GROUNDUP_DUMP_FD"] = str(_KEEP[-1].fileno())
+        os.environ["GROUNDUP_TIME_LIMIT"] = limit
+        # importing and collecting get a generous allowance; the report plugin restarts
+        # the clock at the time limit when the tests themselves start
+        allowance = float(limit) + (IMPORT_ALLOWANCE if tool == "pytest" else 0.0)
+        faulthandler.dump_traceback_later(allowance, exit=True, file=_KEEP[-1])
     if tool == "pytest":
         import pytest
 

@@ -95,7 +95,7 @@ def run_tests(
                 env=env,
                 capture_output=True,
                 text=True,
-                timeout=time_limit + 30,
+                timeout=time_limit + 150,
             )
             stdout, stderr, code = proc.stdout, proc.stderr, proc.returncode
         except subprocess.TimeoutExpired as e:  # the dump did not end it: a hard stop

@@ -11,6 +11,7 @@ overlay is installed). It
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import os
 import re
@@ -148,6 +149,14 @@ def pytest_configure(config: pytest.Config) -> None:
     numpy.testing.assert_allclose = _assert_allclose
 
 
+def pytest_runtestloop(session: pytest.Session) -> None:
+    """Restart the time limit's clock now that importing and collecting are done."""
+    fd, limit = os.environ.get("GROUNDUP_DUMP_FD"), float(os.environ.get("GROUNDUP_TIME_LIMIT", 0))
+    if fd and limit > 0:
+        _state["dump_file"] = os.fdopen(int(fd), "w", closefd=False)
+        faulthandler.dump_traceback_later(limit, exit=True, file=_state["dump_file"])
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield
@@ -179,4 +188,5 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 def _write() -> None:
     if _REPORT:
-        Path(_REPORT).write_text(json.dumps(_state), encoding="utf-8")
+        state = {k: v for k, v in _state.items() if k != "dump_file"}
+        Path(_REPORT).write_text(json.dumps(state), encoding="utf-8")

@@ -130,3 +130,12 @@ __all__ += [
     "MaxPool2d",
     "Upsample",
 ]
+
+# ---------------------------------------------------------------- attention and transformers (nn_core/attention/, sequence/transformers/)
+from groundup.nn_core.attention.multihead import MultiheadAttention  # noqa: E402
+from groundup.sequence.transformers.encoder import (  # noqa: E402
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
+
+__all__ += ["MultiheadAttention", "TransformerEncoder", "TransformerEncoderLayer"]

@@ -97,3 +97,8 @@ __all__ += [
     "interpolate",
     "max_pool2d",
 ]
+
+# ---------------------------------------------------------------- attention (nn_core/attention/)
+from groundup.nn_core.attention.scaled_dot_product import scaled_dot_product_attention  # noqa: E402
+
+__all__ += ["scaled_dot_product_attention"]

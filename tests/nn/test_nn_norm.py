@@ -158,7 +158,7 @@ def test_batchnorm_finite_differences_and_second_derivative(train: bool) -> None
     assert_close(m.weight.grad, t.weight.grad)
 
 
-@given(lead=st.lists(st.integers(1, 3), min_size=0, max_size=2), norm=st.lists(st.integers(2, 4), min_size=1, max_size=2),
+@given(lead=st.lists(st.integers(1, 3), min_size=0, max_size=2), norm=st.lists(st.integers(3, 4), min_size=1, max_size=2),
        affine=st.booleans(), bias=st.booleans(), dtype=dtypes, seed=seeds)  # fmt: skip
 def test_layernorm_matches_torch(lead, norm, affine, bias, dtype, seed) -> None:
     ours = nn.LayerNorm(norm, elementwise_affine=affine, bias=bias)
@@ -228,8 +228,10 @@ def test_groupnorm_matches_torch(
     n, groups_and_channels, spatial, affine, bias, dtype, seed
 ) -> None:
     g, c = groups_and_channels
-    if (c // g) * int(np.prod(spatial)) < 2:
-        spatial = [2]  # a group of one value has no variance
+    if (c // g) * int(np.prod(spatial)) < 3:
+        # a group of one value has no variance, and with two values the input gradient is
+        # eps-sized cancellation noise in float32 (both x_hat are +-1)
+        spatial = [3]
     ours, theirs = (
         nn.GroupNorm(g, c, affine=affine, bias=bias),
         torch.nn.GroupNorm(g, c, affine=affine, bias=bias),

@@ -3,6 +3,7 @@
 from groundup.sequence.transformers.decoder import MLP, CausalSelfAttention, DecoderBlock
 from groundup.sequence.transformers.encoder import TransformerEncoder, TransformerEncoderLayer
 from groundup.sequence.transformers.gpt import GPT, GPTConfig, sample_next
+from groundup.sequence.transformers.vit import ViT
 
 __all__ = [
     "GPT",
@@ -12,5 +13,6 @@ __all__ = [
     "GPTConfig",
     "TransformerEncoder",
     "TransformerEncoderLayer",
+    "ViT",
     "sample_next",
 ]

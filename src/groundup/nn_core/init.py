@@ -112,8 +112,10 @@ def _calculate_fan_in_and_fan_out(tensor: Any) -> tuple[int, int]:
             "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions, "
             f"got shape {shape}"
         )
+    # BEGIN SOLUTION
     receptive_field = int(np.prod(shape[2:])) if len(shape) > 2 else 1
     return shape[1] * receptive_field, shape[0] * receptive_field
+    # END SOLUTION
 
 
 def _calculate_correct_fan(tensor: Any, mode: str) -> int:
@@ -196,10 +198,12 @@ def xavier_uniform_(
     if _is_empty(tensor):
         return tensor
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    # BEGIN SOLUTION
     # $\sigma = g\sqrt{2/(n_\text{in}+n_\text{out})}$, $b = \sqrt3\,\sigma$
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     b = math.sqrt(3.0) * std
     return uniform_(tensor, -b, b, generator)
+    # END SOLUTION
 
 
 def xavier_normal_(tensor: T, gain: float = 1.0, generator: np.random.Generator | None = None) -> T:
@@ -227,10 +231,12 @@ def kaiming_uniform_(
         return tensor
     fan = _calculate_correct_fan(tensor, mode)
     gain = calculate_gain(nonlinearity, a)
+    # BEGIN SOLUTION
     # $\sigma = g/\sqrt{n}$, $b = \sqrt3\,\sigma$
     std = gain / math.sqrt(fan)
     b = math.sqrt(3.0) * std
     return uniform_(tensor, -b, b, generator)
+    # END SOLUTION
 
 
 def kaiming_normal_(

@@ -55,13 +55,17 @@ class LeakyReLUFunction(Function):
 
     @staticmethod
     def forward(ctx: Node, x: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
+        # BEGIN SOLUTION
         # $y' = 1$ where $x > 0$, else $a$: kept as an array, so $y = y' x$ and $\bar x = y' g$
         ctx.slope = np.where(x > 0, 1.0, negative_slope).astype(x.dtype)
         return x * ctx.slope
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> Any:
+        # BEGIN SOLUTION
         return grad * ctx.slope  # a product, not np.where: branch-free and several times faster
+        # END SOLUTION
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
@@ -102,8 +106,10 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
             )
         # $a_c$ broadcast along the channel axis: (C, 1, ..., 1)
         weight = weight.reshape((n,) + (1,) * (input.ndim - channel_axis - 1))
+    # BEGIN SOLUTION
     positive = input.data > 0
     return where(positive, input, input * weight)
+    # END SOLUTION
 
 
 class PReLU(Module):
@@ -132,14 +138,18 @@ class ELUFunction(Function):
 
     @staticmethod
     def forward(ctx: Node, x: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+        # BEGIN SOLUTION
         ctx.positive = x > 0
         ctx.alpha = alpha
         # expm1 keeps $e^x - 1$ accurate for small |x|; np.minimum avoids overflow where unused
         return np.where(ctx.positive, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> Any:
+        # BEGIN SOLUTION
         return where(ctx.positive, grad, grad * (ctx.output + ctx.alpha))
+        # END SOLUTION
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:

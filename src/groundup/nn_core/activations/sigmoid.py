@@ -62,8 +62,10 @@ class LogSigmoidFunction(Function):
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> Any:
+        # BEGIN SOLUTION
         x = ctx.inputs[0]
         return grad * (-x).sigmoid()
+        # END SOLUTION
 
 
 def logsigmoid(input: Tensor) -> Tensor:
@@ -89,8 +91,10 @@ class SoftplusFunction(Function):
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> Any:
+        # BEGIN SOLUTION
         x = ctx.inputs[0]
         return where(ctx.linear, grad, grad * (x * ctx.beta).sigmoid())
+        # END SOLUTION
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -122,9 +126,11 @@ class SiLUFunction(Function):
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> Any:
+        # BEGIN SOLUTION
         x = ctx.inputs[0]
         s = x.sigmoid()
         return grad * (s * (1.0 + x * (1.0 - s)))
+        # END SOLUTION
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:

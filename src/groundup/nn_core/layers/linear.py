@@ -49,17 +49,20 @@ class LinearFunction(Function):
                 f"linear: input of shape {x.shape} does not match weight of shape {weight.shape}: "
                 f"the last dimension of the input must be in_features={weight.shape[-1]}"
             )
+        # BEGIN SOLUTION
         # $y = x W^\top$ (one GEMM), then $+ b$ in place on the fresh result
         y = np.matmul(x, weight.T)  # (*, out)
         if bias is not None:
             y += bias
         return y
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, Any, Any]:
         x, weight, _ = ctx.inputs
         need_x, need_w, need_b = ctx.needs_input_grad
         out_features, in_features = weight.shape
+        # BEGIN SOLUTION
         g2 = grad.reshape(-1, out_features)  # (N, out), batch axes flattened
         # $\bar x = g W$
         gx = grad @ weight if need_x else None  # (*, in)
@@ -68,6 +71,7 @@ class LinearFunction(Function):
         # $\bar b = \sum_n g_n$
         gb = g2.sum(0) if need_b else None  # (out,)
         return gx, gw, gb
+        # END SOLUTION
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

@@ -77,6 +77,7 @@ class BatchNormFunction(Function):
         ctx.axes = (0,) + tuple(range(2, x.ndim))
         ctx.eps = eps
         ctx.use_batch_stats = mean is None
+        # BEGIN SOLUTION
         if ctx.use_batch_stats:
             # $\mu$, then $\sigma^2 = \frac1M\sum_i (x_i - \mu)^2$ (biased), per channel
             m = x.size // x.shape[1]
@@ -96,6 +97,7 @@ class BatchNormFunction(Function):
         if bias is not None:
             y += bias.reshape(shape)
         return y
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, ...]:
@@ -108,6 +110,7 @@ class BatchNormFunction(Function):
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         x_hat, inv_std = ctx.x_hat, ctx.inv_std  # (N, C, *), (1, C, 1...)
         shape = inv_std.shape
+        # BEGIN SOLUTION
         g = grad.data
         # $\bar\gamma = \sum_i g_i \hat x_i$, $\bar\beta = \sum_i g_i$
         g_gamma = _channel_dot(g, x_hat)  # (C,)
@@ -129,6 +132,7 @@ class BatchNormFunction(Function):
         gw = Tensor._make(g_gamma, False) if need_w else None
         gb = Tensor._make(g_beta, False) if need_b else None
         return gx, gw, gb
+        # END SOLUTION
 
 
 def _backward_differentiable(ctx: Node, grad: Any) -> tuple[Any, ...]:

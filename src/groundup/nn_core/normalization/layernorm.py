@@ -49,6 +49,7 @@ class LayerNormFunction(Function):
         ctx.eps = eps
         d = int(np.prod(x.shape[x.ndim - n_axes :]))
         rows = x.reshape(-1, d)  # (N, D): one row per example
+        # BEGIN SOLUTION
         # $\mu$, then $\sigma^2 = \frac1D\sum_i (x_i - \mu)^2$ as one dot product per row
         centered = rows - rows.mean(axis=1, keepdims=True)  # (N, D)
         var = np.einsum("nd,nd->n", centered, centered)[:, None] / d  # (N, 1)
@@ -62,6 +63,7 @@ class LayerNormFunction(Function):
         if bias is not None:
             y += bias
         return y
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, ...]:
@@ -74,6 +76,7 @@ class LayerNormFunction(Function):
         x_hat, inv_std = ctx.x_hat, ctx.inv_std  # (N, D), (N, 1)
         n, d = x_hat.shape
         g = grad.data.reshape(n, d)  # (N, D)
+        # BEGIN SOLUTION
         gx = gw = gb = None
         if need_x:
             # $\bar{\hat x} = \gamma \odot g$
@@ -93,6 +96,7 @@ class LayerNormFunction(Function):
         if need_b:
             gb = Tensor._make(g.sum(axis=0).reshape(w_shape), False)
         return gx, gw, gb
+        # END SOLUTION
 
 
 def _backward_differentiable(ctx: Node, grad: Any) -> tuple[Any, ...]:

@@ -186,7 +186,7 @@ def train(ctx: RunContext) -> dict[str, Any]:
     from groundup.sequence.recurrent import Seq2Seq, Seq2SeqConfig
 
     q = ctx.quick
-    steps = ctx.option("steps", 40 if q else 2500)
+    steps = ctx.option("steps", 40 if q else 800)
     batch_size = ctx.option("batch_size", 32 if q else 64)
     n_test = ctx.option("n_test", 100 if q else 2000)
     train_days, test_days = split_dates(ctx.rng(1))
@@ -257,12 +257,12 @@ MILESTONE = Milestone(
     title="Character seq2seq with additive attention: human-written dates -> ISO 8601",
     phase="Phase 6 (implementation curriculum), weeks 11-12",
     target="test_accuracy >= 0.95 (exact match, greedy, on dates never seen in training)",
-    expected_time="a few minutes on 2 cores (see docs/results.md)",
+    expected_time="~3 min wall, ~70 s CPU (OPENBLAS_NUM_THREADS=1; see docs/results.md)",
     train=train,
     check=_check,
     variants={"--set attention=dot": "Luong's (general) dot score instead of the additive one"},
     options={
-        "steps": "training steps (default 2500)",
+        "steps": "training steps (default 800)",
         "batch_size": "examples per step (default 64)",
         "lr": "Adam learning rate, cosine-annealed to 1e-4 (default 3e-3)",
         "attention": "additive (default) or dot",

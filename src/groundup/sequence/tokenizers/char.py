@@ -5,7 +5,7 @@ the sorted set of characters seen in training, so ids are stable for the same te
 
 >>> tok = CharTokenizer.train("hello")
 >>> tok.encode("hole"), tok.decode([1, 3, 2])
-([1, 3, 2, 0], 'hle')
+([1, 3, 2, 0], 'hol')
 """
 
 from __future__ import annotations

@@ -112,9 +112,9 @@ def test_digits_subset_is_trustworthy_with_the_fft_gradient() -> None:
 
 def test_exact_method_matches_sklearn_quality_on_iris() -> None:
     X = datasets.load_iris().data
-    ours = TSNE(method="exact", perplexity=20, random_state=0)
+    ours = TSNE(method="exact", perplexity=20, max_iter=500, random_state=0)
     Y = ours.fit_transform(X)
-    ref = SkTSNE(method="exact", perplexity=20, random_state=0, init="pca")
+    ref = SkTSNE(method="exact", perplexity=20, max_iter=500, random_state=0, init="pca")
     Y_ref = ref.fit_transform(X)
     assert trustworthiness(X, Y, n_neighbors=5) >= trustworthiness(X, Y_ref, n_neighbors=5) - 0.01
     assert ours.kl_divergence_ == pytest.approx(ref.kl_divergence_, rel=0.15)

@@ -35,7 +35,10 @@ def check(
     failed = []
     for ex_id in ids:
         result = checker.check(ws, ex_id, time_limit=time_limit)
-        console.print(checker.render(result) if not all_ or not result.passed else result.summary())
+        console.print(
+            checker.render(result) if not all_ or not result.passed else result.summary(),
+            markup=False,
+        )
         if not result.passed:
             failed.append(ex_id)
     if failed:

@@ -126,8 +126,8 @@ def watch(
         console.print(f"[dim]{time.strftime('%H:%M:%S')}[/] re-checking {ws.current()} ({reason})")
         result = checker.check(ws, ws.current(), time_limit=time_limit)
         header()
-        console.print(checker.render(result))
-        console.print(f"[dim]{KEYS}[/]")
+        console.print(checker.render(result), markup=False)
+        console.print(KEYS, style="dim", markup=False)
 
     try:
         if not ws.load_progress().get("current"):
@@ -154,7 +154,7 @@ def watch(
                 ex = catalog.get_exercise(cur)
                 n = min(hints_shown.get(cur, 0), len(ex.hints) - 1)
                 if ex.hints:
-                    console.print(f"hint {n + 1}/{len(ex.hints)}: {ex.hints[n]}")
+                    console.print(f"hint {n + 1}/{len(ex.hints)}: {ex.hints[n]}", markup=False)
                     hints_shown[cur] = n + 1
             elif key == "l":
                 data = ws.load_progress()

@@ -1,0 +1,72 @@
+"""`groundup learn watch` driven under tmux: a save triggers a re-check within 2 seconds; keys work."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from groundup.learn import catalog
+from groundup.learn.workspace import Workspace
+
+
+class Tmux:
+    def __init__(self, tag: str) -> None:
+        assert shutil.which("tmux"), "the watch-mode test needs tmux: apt-get install -y tmux"
+        self.base = ["tmux", "-L", f"groundup-test-{os.getpid()}-{tag}"]
+        self.session = "watch"
+
+    def run(self, *args: str) -> str:
+        return subprocess.run(
+            [*self.base, *args], capture_output=True, text=True, check=False
+        ).stdout
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p", "-J", "-S", "-2000", "-t", self.session)
+
+    def wait_for(self, text: str, timeout: float) -> float:
+        """Seconds until ``text`` is on the screen."""
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < timeout:
+            if text in self.screen():
+                return time.monotonic() - t0
+            time.sleep(0.05)
+        raise AssertionError(f"{text!r} not on screen after {timeout} s:\n{self.screen()}")
+
+
+@pytest.mark.parametrize("mode", ["events", "poll"])
+def test_a_save_triggers_a_recheck_within_two_seconds(tmp_path: Path, mode: str) -> None:
+    ws = Workspace.init(tmp_path / "ws")
+    ws.start("seeding")
+    mine = ws.learner_file("groundup.utils.seeding")
+    tmux = Tmux(mode)
+    flags = "--poll --poll-seconds 0.5" if mode == "poll" else ""
+    cmd = f"cd {ws.root} && exec {sys.executable} -m groundup learn watch --time-limit 60 {flags}"
+    tmux.run("new-session", "-d", "-s", tmux.session, "-x", "200", "-y", "50", cmd)
+    try:
+        tmux.wait_for("[n]ext", timeout=240)  # the first check has run
+        assert "not implemented yet: seeding:" in tmux.screen()
+        assert "(file saved)" not in tmux.screen()
+        mine.write_text(catalog.reference_file("groundup.utils.seeding").read_text())
+        elapsed = tmux.wait_for("re-checking seeding (file saved)", timeout=10)
+        assert elapsed < 2.0, f"re-check started {elapsed:.2f} s after the save"
+        tmux.wait_for("✅ seeding: all", timeout=240)
+        assert ws.status("seeding") == "passed"
+        if mode == "poll":
+            return
+        tmux.run("send-keys", "-t", tmux.session, "h")
+        tmux.wait_for("hint 1/3:", timeout=10)
+        tmux.run("send-keys", "-t", tmux.session, "l")
+        tmux.wait_for("✅ seeding", timeout=10)
+        tmux.run("send-keys", "-t", tmux.session, "q")
+        t0 = time.monotonic()
+        while subprocess.run([*tmux.base, "has-session", "-t", tmux.session]).returncode == 0:
+            assert time.monotonic() - t0 < 10, "q did not quit"
+            time.sleep(0.1)
+    finally:
+        tmux.run("kill-server")

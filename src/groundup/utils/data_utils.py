@@ -111,6 +111,7 @@ def _partition(
     n: int, sizes: list[int], stratify: ArrayLike | None, shuffle: bool, rng: Seed
 ) -> list[np.ndarray]:
     """Indices of ``len(sizes)`` disjoint parts of ``range(n)`` with the given sizes."""
+    # BEGIN SOLUTION
     gen = make_rng(rng)
     order = gen.permutation(n) if shuffle else np.arange(n)  # (n,)
     if stratify is None:
@@ -128,6 +129,7 @@ def _partition(
     part = (rank[:, None] >= np.cumsum(k, axis=1)[cls]).sum(axis=1)  # (n,)
     out = [order[part == p] for p in range(len(sizes))]
     return [gen.permutation(idx) if shuffle else np.sort(idx) for idx in out]
+    # END SOLUTION
 
 
 def _check_arrays(arrays: tuple[ArrayLike, ...]) -> tuple[list[np.ndarray], int]:
@@ -276,12 +278,14 @@ def iterate_minibatches(
         or batch_size < 1
     ):
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    # BEGIN SOLUTION
     order = make_rng(rng).permutation(n) if shuffle else np.arange(n)
     stop = n - n % batch_size if drop_last else n
     for start in range(0, stop, batch_size):
         idx = order[start : start + batch_size]
         batch = tuple(a[idx] for a in arrays_)
         yield batch[0] if len(batch) == 1 else batch
+    # END SOLUTION
 
 
 # Scaling and encoding (fit on the training data, transform anything) --------------------
@@ -319,7 +323,9 @@ def one_hot(labels: ArrayLike, num_classes: int = -1, dtype: DTypeLike = np.int6
             f"num_classes={num_classes} (labels must be < num_classes)"
         )
     # Row $i$ of the identity is $e_i$.
+    # BEGIN SOLUTION
     return np.eye(num_classes, dtype=dtype)[y]  # S + (num_classes,)
+    # END SOLUTION
 
 
 class _Transformer:

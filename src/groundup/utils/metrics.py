@@ -76,8 +76,10 @@ def accuracy_score(y_true: ArrayLike, y_pred: ArrayLike, *, normalize: bool = Tr
     0.75
     """
     y_true, y_pred = _labels_1d(y_true, y_pred)
+    # BEGIN SOLUTION
     correct = y_true == y_pred  # (n,)
     return float(correct.mean() if normalize else correct.sum())
+    # END SOLUTION
 
 
 def confusion_matrix(
@@ -123,6 +125,7 @@ def confusion_matrix(
         pos = np.minimum(np.searchsorted(sorted_labels, y), L - 1)  # (n,)
         return sorter[pos], sorted_labels[pos] == y
 
+    # BEGIN SOLUTION
     i, known_true = index(y_true)
     j, known_pred = index(y_pred)
     keep = known_true & known_pred
@@ -136,6 +139,7 @@ def confusion_matrix(
     total = C.sum(axis=axis, keepdims=axis is not None)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.nan_to_num(C / total)  # an empty row or column gives 0, as in sklearn
+    # END SOLUTION
 
 
 def _divide(num: np.ndarray, den: np.ndarray, zero_division: float) -> np.ndarray:
@@ -207,6 +211,7 @@ def precision_recall_fscore_support(
         tp, pred_sum, true_sum = (np.array([v[hit].sum()]) for v in (tp, pred_sum, true_sum))
     if average == "micro":
         tp, pred_sum, true_sum = (np.array([v.sum()]) for v in (tp, pred_sum, true_sum))
+    # BEGIN SOLUTION
     precision = _divide(tp, pred_sum, zero_division)  # $P_k = TP_k / pred_k$
     recall = _divide(tp, true_sum, zero_division)  # $R_k = TP_k / true_k$
     beta2 = beta**2
@@ -216,6 +221,7 @@ def precision_recall_fscore_support(
         return precision, recall, f, true_sum
     weights = true_sum if average == "weighted" and true_sum.any() else None
     return tuple(_nanaverage(v, weights) for v in (precision, recall, f)) + (None,)
+    # END SOLUTION
 
 
 def _nanaverage(v: np.ndarray, weights: np.ndarray | None) -> float:
@@ -375,10 +381,12 @@ def log_loss(
     k = np.searchsorted(classes, y_true)  # (n,) column of each true class
     if np.any(classes[np.minimum(k, len(classes) - 1)] != y_true):
         raise ValueError(f"y_true contains labels not in labels={classes.tolist()}")
+    # BEGIN SOLUTION
     eps = np.finfo(p.dtype).eps
     # $-\log p_{i, y_i}$ with $p$ clipped to $[\epsilon, 1-\epsilon]$
     nll = -np.log(np.clip(p[np.arange(n), k], eps, 1 - eps))  # (n,)
     return float(nll.mean() if normalize else nll.sum())
+    # END SOLUTION
 
 
 def roc_auc_score(y_true: ArrayLike, y_score: ArrayLike) -> float:
@@ -424,6 +432,7 @@ def roc_auc_score(y_true: ArrayLike, y_score: ArrayLike) -> float:
             stacklevel=2,
         )
         return float("nan")
+    # BEGIN SOLUTION
     positive = y_true == classes[1]  # (n,)
     n_pos = int(positive.sum())
     n_neg = len(s) - n_pos
@@ -433,6 +442,7 @@ def roc_auc_score(y_true: ArrayLike, y_score: ArrayLike) -> float:
     r = (end - (count - 1) / 2)[group]  # (n,)
     U = r[positive].sum() - n_pos * (n_pos + 1) / 2
     return float(U / (n_pos * n_neg))
+    # END SOLUTION
 
 
 # --------------------------------------------------------------------------------------
@@ -476,7 +486,9 @@ def mean_squared_error(
     1.3333333333333333
     """
     y, y_hat = _targets(y_true, y_pred)  # (n, m)
+    # BEGIN SOLUTION
     return _average_outputs(np.mean((y - y_hat) ** 2, axis=0), multioutput)
+    # END SOLUTION
 
 
 def root_mean_squared_error(
@@ -488,7 +500,9 @@ def root_mean_squared_error(
     3.5355339059327378
     """
     y, y_hat = _targets(y_true, y_pred)  # (n, m)
+    # BEGIN SOLUTION
     return _average_outputs(np.sqrt(np.mean((y - y_hat) ** 2, axis=0)), multioutput)
+    # END SOLUTION
 
 
 def mean_absolute_error(
@@ -500,7 +514,9 @@ def mean_absolute_error(
     1.0
     """
     y, y_hat = _targets(y_true, y_pred)  # (n, m)
+    # BEGIN SOLUTION
     return _average_outputs(np.mean(np.abs(y - y_hat), axis=0), multioutput)
+    # END SOLUTION
 
 
 def r2_score(
@@ -524,6 +540,7 @@ def r2_score(
             "R^2 score is not well-defined with less than two samples.", UserWarning, stacklevel=2
         )
         return float("nan")
+    # BEGIN SOLUTION
     ss_res = np.sum((y - y_hat) ** 2, axis=0)  # (m,) $\sum_i (y_i - \hat y_i)^2$
     ss_tot = np.sum((y - y.mean(axis=0)) ** 2, axis=0)  # (m,) $\sum_i (y_i - \bar y)^2$
     # $1 - SS_{res}/SS_{tot}$; where $SS_{tot} = 0$: 1 if $SS_{res} = 0$ else 0
@@ -532,6 +549,7 @@ def r2_score(
     if multioutput == "variance_weighted":
         return float(np.average(r2, weights=ss_tot)) if ss_tot.any() else float(r2.mean())
     return _average_outputs(r2, multioutput)
+    # END SOLUTION
 
 
 # --------------------------------------------------------------------------------------
@@ -559,7 +577,9 @@ def perplexity(nll: ArrayLike) -> float:
     >>> perplexity([math.log(4.0)] * 3)  # as uncertain as a fair 4-way choice
     4.0
     """
+    # BEGIN SOLUTION
     return math.exp(_mean_nll(nll))
+    # END SOLUTION
 
 
 def bits_per_character(nll: ArrayLike) -> float:

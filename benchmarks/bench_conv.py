@@ -180,15 +180,17 @@ def resnet18_step_peak_memory(batch: int = 32) -> float:
         tracemalloc.stop()
 
 
-def throughput_report(repeat: int = 3) -> str:
+def throughput_report(repeat: int = 3, threads: int | None = None) -> str:
     """A Markdown section: GEMM peak, conv GFLOP/s per library, ResNet-18 step memory."""
     from benchmarks import environment
 
+    suffix = f" --threads {threads}" if threads else ""
     peak = gemm_peak()
     lines = [
-        "## conv-throughput",
-        environment.describe("python -m benchmarks.bench_conv --write"),
-        f"float32 GEMM (`np.matmul`, 2048x2048): **{peak:.1f} GFLOP/s**.",
+        f"## conv-throughput{f'@threads={threads}' if threads else ''}",
+        environment.describe(f"python -m benchmarks.bench_conv --write{suffix}"),
+        "",
+        f"float32 GEMM (`np.matmul`, 2048x2048): **{peak:.1f} GFLOP/s**. Best of {repeat} calls each.",
         "",
         "| convolution (fwd+bwd) | GFLOP | groundup GFLOP/s | % of GEMM | PyTorch GFLOP/s |",
         "|---|---:|---:|---:|---:|",
@@ -215,17 +217,22 @@ def throughput_report(repeat: int = 3) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     from benchmarks import runner
-    from benchmarks.cli import DOC_PATH
+    from benchmarks.cli import DOC_PATH, limit_threads
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_conv")
     parser.add_argument(
         "--write", action="store_true", help="write the section to docs/benchmarks.md"
     )
+    parser.add_argument(
+        "--threads", type=int, default=None, help="threads for NumPy's BLAS and PyTorch each"
+    )
     args = parser.parse_args(argv)
-    report = throughput_report()
+    with limit_threads(args.threads):
+        report = throughput_report(threads=args.threads)
     print(report)
     if args.write:
-        runner.write_section(DOC_PATH, "conv-throughput", report)
+        section = "conv-throughput" + (f"@threads={args.threads}" if args.threads else "")
+        runner.write_section(DOC_PATH, section, report)
 
 
 if __name__ == "__main__":

@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from groundup import Tensor, nn
+from groundup import Tensor, cat, grad, nn
 from groundup.foundations.gradient_check import gradient_check
+from groundup.nn_core.recurrent.lstm_cell import LSTMPointwise
 from groundup.nn_core.recurrent.recurrence import time_steps
+from tests.helpers import assert_close
 
 
 @pytest.mark.parametrize(
@@ -104,3 +106,34 @@ def test_bad_arguments_are_named():
         nn.LSTM(4, 2, dropout=1.5)
     with pytest.raises(ValueError, match=r"hidden_size=0"):
         nn.GRU(4, 0)
+
+
+def _lstm_pointwise_composite(a: Tensor, c_prev: Tensor) -> Tensor:
+    """The fused op's reference, as separate tensor operations."""
+    H = c_prev.shape[-1]
+    i, f = a[:, :H].sigmoid(), a[:, H : 2 * H].sigmoid()
+    g, o = a[:, 2 * H : 3 * H].tanh(), a[:, 3 * H :].sigmoid()
+    c = f * c_prev + i * g
+    return cat([o * c.tanh(), c], dim=-1)
+
+
+def test_fused_lstm_pointwise_equals_the_composite_to_second_order():
+    rng = np.random.default_rng(0)
+    a0, c0, w = (
+        rng.standard_normal((3, 8)) * 2,
+        rng.standard_normal((3, 2)),
+        rng.standard_normal((3, 4)),
+    )
+    results = []
+    for fn in (LSTMPointwise.apply, _lstm_pointwise_composite):
+        a, c = Tensor(a0, requires_grad=True), Tensor(c0, requires_grad=True)
+        out = fn(a, c)
+        ga, gc = grad((out * Tensor(w)).sum(), [a, c], create_graph=True)
+        ((ga**2).sum() + (gc**3).sum()).backward()
+        results.append([out, ga, gc, a.grad, c.grad])
+    for ours, reference in zip(*results):
+        assert_close(ours, reference)
+    report = gradient_check(
+        LSTMPointwise.apply, [Tensor(a0, requires_grad=True), Tensor(c0, requires_grad=True)]
+    )
+    assert report.passed, report

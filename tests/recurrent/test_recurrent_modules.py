@@ -203,8 +203,9 @@ def test_backward_twice_with_retain_graph_accumulates():
     assert np.abs(once).min() > 0  # every step received a gradient
 
 
-def test_gradient_penalty_double_backward_matches_torch():
-    ours, theirs = twins(KINDS, "gru", np.float64, 2, 2, 3, bidirectional=True)
+@pytest.mark.parametrize("kind", ["gru", "lstm"])
+def test_gradient_penalty_double_backward_matches_torch(kind):
+    ours, theirs = twins(KINDS, kind, np.float64, 2, 2, 3, bidirectional=True)
     x0 = np.random.default_rng(2).standard_normal((4, 2, 2))
     x, x_t = Tensor(x0, requires_grad=True), torch.tensor(x0, requires_grad=True)
     from groundup import grad

@@ -45,3 +45,19 @@ def test_the_overlay_loads_only_the_learner_files(tmp_path: Path) -> None:
     assert (
         "groundup.utils.seeding: loaded" in ref.stderr and "not the workspace's stub" in ref.stderr
     )
+
+
+def test_a_milestone_trains_on_the_learner_code(tmp_path: Path) -> None:
+    import sys
+
+    ws = Workspace.init(tmp_path / "ws")
+    ws.start("cross-entropy")
+    ref = catalog.reference_file("groundup.optimization.losses.cross_entropy").read_text()
+    mine = ws.learner_file("groundup.optimization.losses.cross_entropy")
+    mine.write_text(ref + '\nprint("the learner\'s cross_entropy", flush=True)\n')
+    cmd = [sys.executable, "-m", "groundup", "learn", "run", "mlp-mnist", "--quick"]
+    cmd += ["--no-progress", "--runs-dir", str(tmp_path / "runs")]
+    proc = subprocess.run(cmd, cwd=ws.root, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert "the learner's cross_entropy" in proc.stdout
+    assert "done (quick run" in proc.stdout

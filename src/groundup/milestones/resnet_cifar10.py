@@ -113,12 +113,15 @@ MILESTONE = Milestone(
     title="ResNet-18 (3x3 stem, no max pool) on CIFAR-10: SGD + cosine schedule, flips and shifts",
     phase="Phase 5 (implementation curriculum), week 10",
     target="test_accuracy > 0.85 (full width, 30 epochs)",
-    expected_time="~20 h on 2 cores (about 20-25 images/s, ~40 min per epoch); resumable",
+    expected_time=(
+        "~20 h on 2 cores (estimated from 13.5 images/s measured on one core; ~40 min per "
+        "epoch); resumable"
+    ),
     train=train,
     check=_check,
     variants={
         "--set width=16 --set subset=10000 --epochs 15": "~20-30 min on 2 cores (estimated), roughly 70%",
-        "--set width=16": "~7 min per epoch on 2 cores (~120 images/s); 30 epochs ~3.5 h (estimated)",
+        "--set width=16": "~7 min per epoch on 2 cores (estimated from 79 images/s on one core); 30 epochs ~3.5 h",
     },
     options={
         "path": "a cifar-10-batches-py folder (default: the data cache)",

@@ -108,6 +108,7 @@ class RMSprop(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
+                # BEGIN SOLUTION
                 theta = p.data
                 g = self._grad(p, group["maximize"])
                 state = self.state.setdefault(p, {})
@@ -146,6 +147,7 @@ class RMSprop(Optimizer):
                 else:
                     # $\theta_t = \theta_{t-1} - \eta\,\delta_t$
                     theta -= lr * delta
+                # END SOLUTION
         return loss
 
 

@@ -114,6 +114,7 @@ class Adagrad(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
+                # BEGIN SOLUTION
                 theta = p.data
                 g = self._grad(p, group["maximize"])
                 state = self._init_state(p, group)
@@ -130,6 +131,7 @@ class Adagrad(Optimizer):
                 G += g * g
                 # $\theta_t = \theta_{t-1} - \tilde\eta_t\, g_t / (\sqrt{G_t} + \epsilon)$
                 theta -= clr * (g / (np.sqrt(G) + eps))
+                # END SOLUTION
         return loss
 
 

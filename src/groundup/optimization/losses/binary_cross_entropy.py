@@ -63,11 +63,14 @@ class BinaryCrossEntropyFunction(Function):
 
     @staticmethod
     def forward(ctx: Node, p: np.ndarray, y: np.ndarray) -> np.ndarray:
+        # BEGIN SOLUTION
         ctx.log_p, ctx.log_1mp = _clamped_log(p), _clamped_log(1.0 - p)
         return -(y * ctx.log_p + (1.0 - y) * ctx.log_1mp)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
+        # BEGIN SOLUTION
         p, y = ctx.inputs
         gp = gy = None
         if ctx.needs_input_grad[0]:
@@ -75,6 +78,7 @@ class BinaryCrossEntropyFunction(Function):
         if ctx.needs_input_grad[1]:
             gy = grad * (ctx.log_1mp - ctx.log_p)
         return gp, gy
+        # END SOLUTION
 
 
 def binary_cross_entropy(

@@ -66,6 +66,7 @@ def clip_grad_norm_(
     norm_type = float(norm_type)
     if not grads:
         return Tensor(np.array(0.0, dtype=np.float32))
+    # BEGIN SOLUTION
     dtype = np.result_type(*grads)
     if norm_type == np.inf:
         # $\|g\|_\infty = \max_i |g_i|$
@@ -86,14 +87,17 @@ def clip_grad_norm_(
     for g in grads:
         g *= np.asarray(clip_coef, dtype=g.dtype)
     return Tensor(total_norm)
+    # END SOLUTION
 
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
     r"""Clamp every gradient entry in place to $[-c, c]$ (``clip_value`` $= c$)."""
     if clip_value < 0:
         raise ValueError(f"clip_value must be non-negative, got {clip_value}")
+    # BEGIN SOLUTION
     for g in _grads(parameters):
         np.clip(g, -clip_value, clip_value, out=g)
+    # END SOLUTION
 
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]

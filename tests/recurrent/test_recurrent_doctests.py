@@ -13,6 +13,7 @@ MODULES = [
     "groundup.nn_core.recurrent.lstm_cell",
     "groundup.nn_core.recurrent.gru_cell",
     "groundup.sequence.recurrent.attention",
+    "groundup.sequence.recurrent.seq2seq",
 ]
 
 

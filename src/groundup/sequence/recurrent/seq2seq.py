@@ -25,6 +25,18 @@ $\sum_t \log p(y_t \mid y_{<t}, x)$; a prefix that ends with EOS leaves the beam
 With ``beam_width=1`` this is exactly greedy decoding. Log-probabilities are $\le 0$,
 so once a finished hypothesis scores at least as high as every live prefix, no
 continuation can beat it and the search stops early.
+
+>>> config = Seq2SeqConfig(src_vocab_size=10, tgt_vocab_size=8)
+>>> model = Seq2Seq(config, generator=np.random.default_rng(0))
+>>> src = np.array([[3, 4, 5, 0]])  # one source sequence, padded with 0
+>>> logits, attention = model(src, np.array([[1, 5, 6]]))  # BOS, then the target shifted
+>>> logits.shape, attention.shape
+((1, 3, 8), (1, 3, 4))
+>>> float(attention.data[0, :, 3].max())  # the padding gets no attention
+0.0
+>>> tokens, score = model.beam_search(src, beam_width=3, max_len=5)[0]
+>>> len(tokens) <= 5 and score <= 0
+True
 """
 
 from __future__ import annotations

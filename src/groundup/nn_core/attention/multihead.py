@@ -53,27 +53,45 @@ class KVCache:
     """Keys and values of the positions already processed, per attention layer.
 
     ``append(k, v)`` adds the new positions (axis ``-2``) and returns all of them. The
-    cached arrays are constants: decoding runs under ``no_grad``.
+    arrays live in buffers that double when full, so a step copies only the new
+    positions (amortised $O(1)$ per token, not $O(T)$). The cached values are
+    constants: decoding runs under ``no_grad``.
 
     Attributes
     ----------
     k, v : ndarray of shape ``(N, h, S, d)`` or None
+        Views of the filled part of the buffers.
     """
 
     def __init__(self) -> None:
-        self.k: np.ndarray | None = None
-        self.v: np.ndarray | None = None
+        self._k: np.ndarray | None = None
+        self._v: np.ndarray | None = None
+        self._n = 0
 
     def __len__(self) -> int:
-        return 0 if self.k is None else self.k.shape[-2]
+        return self._n
+
+    @property
+    def k(self) -> np.ndarray | None:
+        return None if self._k is None else self._k[..., : self._n, :]
+
+    @property
+    def v(self) -> np.ndarray | None:
+        return None if self._v is None else self._v[..., : self._n, :]
 
     def append(self, k: Tensor, v: Tensor) -> tuple[Tensor, Tensor]:
-        """Concatenate ``k``, ``v`` of shape ``(N, h, T, d)`` after the cached ones."""
-        if self.k is None:
-            self.k, self.v = k.data, v.data
-        else:
-            self.k = np.concatenate([self.k, k.data], axis=-2)  # (N, h, S + T, d)
-            self.v = np.concatenate([self.v, v.data], axis=-2)
+        """Put ``k``, ``v`` of shape ``(N, h, T, d)`` after the cached positions; return all."""
+        T, n = k.shape[-2], self._n
+        if self._k is None or n + T > self._k.shape[-2]:
+            cap = max(2 * (n + T), 16)
+            grown_k = np.empty((*k.shape[:-2], cap, k.shape[-1]), dtype=k.dtype)  # (N, h, cap, d)
+            grown_v = np.empty((*v.shape[:-2], cap, v.shape[-1]), dtype=v.dtype)
+            if n:
+                grown_k[..., :n, :], grown_v[..., :n, :] = self.k, self.v
+            self._k, self._v = grown_k, grown_v
+        self._k[..., n : n + T, :] = k.data
+        self._v[..., n : n + T, :] = v.data
+        self._n = n + T
         return Tensor._make(self.k, False), Tensor._make(self.v, False)
 
 

@@ -82,7 +82,7 @@ def test_init_start_check_fails_then_the_reference_passes_and_progress_is_done(w
     assert "not yet available" in md  # e.g. the RNN cell, not written yet
 
     code, out = cli("learn", "solution", "math-utils")
-    assert code == 0 and "+++ reference/groundup.utils.math_utils" in out
+    assert code == 0 and "groundup.utils.math_utils: yours is identical to the reference" in out
 
 
 def test_a_wrong_gradient_shows_the_largest_error_and_its_index(ws: Path) -> None:
@@ -151,6 +151,10 @@ def test_hints_come_in_layers_and_stop_at_the_last(ws: Path) -> None:
     for i, h in enumerate(hints):
         assert f"hint {i + 1}/{len(hints)}: {h}" in outs[i]
     assert f"hint {len(hints)}/{len(hints)}" in outs[-1]
+    code, out = cli("learn", "solution", "tensor-utils", "--reveal")
+    assert code == 0
+    assert "+++ reference/groundup.utils.tensor_utils" in out
+    assert "-    raise NotImplementedError('tensor-utils: " in out
 
 
 def test_export_and_import_move_progress_keeping_the_newer_record(ws: Path, tmp_path: Path) -> None:
@@ -224,6 +228,9 @@ def test_no_workspace_and_unknown_exercise_are_clear_errors(
     monkeypatch.chdir(tmp_path / "w" / "src")  # found by walking up
     code, out = cli("learn", "start", "softmaxx")
     assert code == 1 and "no exercise 'softmaxx'" in out
+    code, out = cli("learn", "check", "sgd")  # not started: no pass from the reference
+    assert code == 1 and "`groundup learn start sgd` first" in out
+    assert Workspace(tmp_path / "w").status("sgd") == "not-started"
 
 
 def test_doctor_reports_each_line(ws: Path) -> None:

@@ -122,7 +122,8 @@ def solution(
         ref = catalog.reference_file(module)
         a = mine.read_text().splitlines(keepends=True) if mine.exists() else []
         b = ref.read_text().splitlines(keepends=True)
-        typer.echo("".join(difflib.unified_diff(a, b, f"yours/{module}", f"reference/{module}")))
+        diff = "".join(difflib.unified_diff(a, b, f"yours/{module}", f"reference/{module}"))
+        typer.echo(diff or f"{module}: yours is identical to the reference")
 
 
 @app.command()

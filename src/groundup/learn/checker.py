@@ -16,6 +16,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from groundup.errors import GroundupError
 from groundup.learn import catalog
 from groundup.learn.workspace import Workspace, now
 
@@ -166,6 +167,12 @@ def check(
 ) -> CheckResult:
     """Check one exercise in ``ws`` and record the outcome in its progress file."""
     ex = catalog.get_exercise(exercise_id)
+    missing = [m for m in ex.modules if not ws.learner_file(m).is_file()]
+    if missing:  # checking the reference would record a pass the learner did not earn
+        raise GroundupError(
+            f"{exercise_id}: no file of yours for {', '.join(missing)} in {ws.root}; "
+            f"`groundup learn start {exercise_id}` first"
+        )
     result = run_tests(ex, ws.root, time_limit=time_limit)
     if result.passed and ex.gradcheck:
         ok, text = run_gradcheck(ex, ws.root, time_limit)

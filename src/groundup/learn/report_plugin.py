@@ -118,6 +118,7 @@ def _learner_frame(excinfo: pytest.ExceptionInfo) -> str:
                 code = entry.statement.lines[0].strip() if entry.statement.lines else ""
             except Exception:  # source not readable
                 code = ""
+            code = code if len(code) <= 72 else code[:69] + "..."
             where = f"{Path(path).relative_to(ws)}:{line}" + (f"   {code}" if code else "")
     return where
 

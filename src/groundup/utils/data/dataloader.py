@@ -31,6 +31,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
     - strings stay a list; dicts are collated key by key; tuples and lists position by
       position (a list comes back, as in PyTorch; a namedtuple keeps its type).
     """
+    # BEGIN SOLUTION
     elem = batch[0]
     if isinstance(elem, Tensor):
         if any(t.requires_grad for t in batch):
@@ -57,6 +58,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
             )
         return [default_collate(list(s)) for s in zip(*batch)]
     raise TypeError(f"default_collate: cannot batch samples of type {type(elem).__name__}")
+    # END SOLUTION
 
 
 def _plain_tensor_dataset(dataset: Any) -> bool:
@@ -143,6 +145,7 @@ class DataLoader:
         return self.generator.permutation(n) if self.shuffle else np.arange(n)
 
     def __iter__(self) -> Iterator[Any]:
+        # BEGIN SOLUTION
         if self.batch_sampler is not None:
             for batch in self.batch_sampler:
                 yield self._batch(np.asarray(batch, dtype=np.int64))
@@ -156,6 +159,7 @@ class DataLoader:
         stop = len(indices) - len(indices) % b if self.drop_last else len(indices)
         for start in range(0, stop, b):
             yield self._batch(indices[start : start + b])
+        # END SOLUTION
 
     def _batch(self, idx: np.ndarray) -> Any:
         if self.collate_fn is None and _plain_tensor_dataset(self.dataset):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -15,8 +16,14 @@ def test_every_stub_imports_through_the_overlay() -> None:
 
 
 def test_a_sample_exercise_passes_every_author_check() -> None:
-    report = author.check_one(catalog.get_exercise("seeding"))
-    assert report.ok, report.problems
+    from typer.testing import CliRunner
+
+    from groundup.cli.workbench import dev_app
+
+    result = CliRunner().invoke(dev_app, ["check-exercises", "seeding"])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^ok   seeding \(\d+\.\d s\)$", result.output, re.M), result.output
+    assert "1/1 exercises ok" in result.output
 
 
 def test_marker_problems_are_reported() -> None:

@@ -13,6 +13,11 @@ import typer
 dev_app = typer.Typer(help="Author tools for the course and the workbench.", no_args_is_help=True)
 
 
+@dev_app.callback()
+def _dev() -> None:
+    """Author tools for the course and the workbench."""
+
+
 def check(
     exercise: str = typer.Argument(None, help="Exercise id (default: the current one)."),
     all_: bool = typer.Option(False, "--all", help="Re-check every started exercise."),

@@ -72,9 +72,11 @@ class CosineAnnealingLR(LRScheduler):
 
     def lr_at(self, base_lr: float, t: int, group_index: int) -> float:
         # $\eta_t = \eta_{\min} + \frac12(\eta_0 - \eta_{\min})(1 + \cos(\pi t / T_{\max}))$
+        # BEGIN SOLUTION
         return (
             self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * t / self.T_max)) / 2
         )
+        # END SOLUTION
 
 
 class WarmupCosineLR(LRScheduler):
@@ -119,6 +121,7 @@ class WarmupCosineLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, base_lr: float, t: int, group_index: int) -> float:
+        # BEGIN SOLUTION
         W, T, s = self.warmup_steps, self.total_steps, self.start_factor
         if t < W:
             # $\eta_t = \eta_0 (s + (1 - s) t / W)$
@@ -128,6 +131,7 @@ class WarmupCosineLR(LRScheduler):
         # $\eta_t = \eta_{\min} + \frac12(\eta_0 - \eta_{\min})(1 + \cos(\pi (t - W) / (T - W)))$
         progress = (t - W) / (T - W)
         return self.min_lr + (base_lr - self.min_lr) * (1 + math.cos(math.pi * progress)) / 2
+        # END SOLUTION
 
 
 __all__ = ["CosineAnnealingLR", "WarmupCosineLR"]

@@ -238,3 +238,16 @@ def test_doctor_reports_each_line(ws: Path) -> None:
     for name in ("python", "numpy", "install", "workspace", "pytest", "torch"):
         assert re.search(rf"^ok\s+{name}\s", out, re.M), out
     assert "BLAS" in out
+
+
+def test_a_syntax_error_is_one_sentence_with_its_line(ws: Path) -> None:
+    cli("learn", "start", "seeding")
+    mine = ws / "src/groundup/utils/seeding.py"
+    lines = mine.read_text().splitlines(keepends=True)
+    n = next(i for i, ln in enumerate(lines) if "raise NotImplementedError(" in ln)
+    lines[n] = lines[n].replace("raise NotImplementedError(", "raise NotImplementedError((")
+    mine.write_text("".join(lines))
+    code, out = cli("learn", "check", "--time-limit", "60")
+    assert code == 1
+    assert "the tests cannot import your code: SyntaxError: '(' was never closed" in out
+    assert f"at src/groundup/utils/seeding.py:{n + 1}" in out

@@ -121,11 +121,26 @@ def run_tests(
             "stdout": stdout[-2000:],
         }
     elif not result.passed:
-        result.failure = state.get("first") or {
-            "message": "the tests did not run: " + (stderr.strip() or stdout.strip())[-1500:],
-            "stdout": "",
-        }
+        result.failure = state.get("first") or _explain_crash(stdout + "\n" + stderr, workspace)
     return result
+
+
+def _explain_crash(text: str, workspace: Path | None) -> dict:
+    """The tests did not start (e.g. a syntax error in a file the package imports): say why, and where."""
+    errors = [ln[1:].strip() for ln in text.splitlines() if ln.startswith("E ")]
+    last = [ln for ln in text.strip().splitlines() if ln.strip()][-1:] or [""]
+    message = errors[-1] if errors else last[0]
+    where = ""
+    if workspace is not None:
+        hits = re.findall(rf'File "({re.escape(str(workspace))}[^"]*)", line (\d+)', text)
+        if hits:
+            where = f"{Path(hits[-1][0]).relative_to(workspace)}:{hits[-1][1]}"
+    return {
+        "message": f"the tests cannot import your code: {message}",
+        "where": where,
+        "stdout": "",
+        "detail": text[-6000:],
+    }
 
 
 def run_gradcheck(

@@ -182,6 +182,33 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     _write()
 
 
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    """A test file that cannot be imported: usually a syntax or import error in the learner's file."""
+    if not report.failed or _state["first"] is not None:
+        return
+    _state["failed"] += 1
+    text = report.longreprtext
+    errors = [ln[1:].strip() for ln in text.splitlines() if ln.startswith("E ")]
+    message = errors[-1] if errors else text.strip().splitlines()[-1:]
+    where = ""
+    if _WORKSPACE:
+        ws = str(Path(_WORKSPACE).resolve())
+        hits = re.findall(rf'(?:File "|^)({re.escape(ws)}[^":]*)"?(?:, line |:)(\d+)', text, re.M)
+        if hits:
+            path, line = hits[-1]
+            where = f"{Path(path).relative_to(ws)}:{line}"
+    _state["first"] = {
+        "test": report.nodeid,
+        "phase": "import",
+        "kind": "CollectError",
+        "message": f"the tests cannot import your code: {message}",
+        "where": where,
+        "stdout": "",
+        "detail": text[-6000:],
+    }
+    _write()
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     _state["exitstatus"] = int(exitstatus)
     _write()

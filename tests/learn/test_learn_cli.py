@@ -251,3 +251,13 @@ def test_a_syntax_error_is_one_sentence_with_its_line(ws: Path) -> None:
     assert code == 1
     assert "the tests cannot import your code: SyntaxError: '(' was never closed" in out
     assert f"at src/groundup/utils/seeding.py:{n + 1}" in out
+
+
+def test_a_missing_function_is_one_sentence(ws: Path) -> None:
+    cli("learn", "start", "metrics")
+    mine = ws / "src/groundup/utils/metrics.py"
+    ref = reference("groundup.utils.metrics")
+    mine.write_text(ref.replace("def r2_score(", "def r2(", 1))
+    code, out = cli("learn", "check", "--time-limit", "60")
+    assert code == 1
+    assert "`groundup.utils.metrics` has no `r2_score`: your file must define `r2_score`" in out

@@ -89,17 +89,24 @@ def _assert_allclose(
         ) from None
 
 
+def missing_name(text: str) -> str:
+    """ "`module` has no `name`: ..." for an attribute or import error message, else ``""``."""
+    m = re.search(r"module '([\w.]+)' has no attribute '(\w+)'", text) or re.search(
+        r"cannot import name '(\w+)' from '([\w.]+)'", text
+    )
+    if not m:
+        return ""
+    module, name = (m[1], m[2]) if "has no attribute" in text else (m[2], m[1])
+    return f"`{module}` has no `{name}`: your file must define `{name}` (the stub shows its signature)."
+
+
 def explain(exc: BaseException) -> str:
     """One readable paragraph for an exception raised by the learner's code or a test."""
     text = str(exc)
     if isinstance(exc, NotImplementedError):
         return f"not implemented yet: {text}"
-    m = re.search(r"module '([\w.]+)' has no attribute '(\w+)'", text) or re.search(
-        r"cannot import name '(\w+)' from '([\w.]+)'", text
-    )
-    if m:
-        module, name = (m[1], m[2]) if "has no attribute" in text else (m[2], m[1])
-        return f"`{module}` has no `{name}`: your file must define `{name}` (the stub shows its signature)."
+    if missing := missing_name(text):
+        return missing
     if isinstance(exc, TypeError) and re.search(r"argument|takes \d+|positional|keyword", text):
         return f"wrong signature: {text} (compare your `def` line with the stub's)."
     return f"{type(exc).__name__}: {text}"
@@ -201,7 +208,7 @@ def pytest_collectreport(report: pytest.CollectReport) -> None:
         "test": report.nodeid,
         "phase": "import",
         "kind": "CollectError",
-        "message": f"the tests cannot import your code: {message}",
+        "message": missing_name(message) or f"the tests cannot import your code: {message}",
         "where": where,
         "stdout": "",
         "detail": text[-6000:],

@@ -104,6 +104,7 @@ class MLP(Sequential):
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"MLP: dropout must be in [0, 1), got {dropout}")
         rng = make_rng(generator)
+        # BEGIN SOLUTION
         layers: list[Module] = []
         width = in_features
         for hidden in hidden_sizes:
@@ -119,3 +120,4 @@ class MLP(Sequential):
         self.in_features = in_features
         self.hidden_sizes = tuple(hidden_sizes)
         self.out_features = out_features
+        # END SOLUTION

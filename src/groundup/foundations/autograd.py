@@ -218,6 +218,7 @@ def _topological_order(root: Tensor) -> list[Tensor]:
 
     Iterative depth-first post-order: a graph of any depth, no recursion limit.
     """
+    # BEGIN SOLUTION
     order: list[Tensor] = []
     visited: set[int] = set()
     stack: list[tuple[Tensor, bool]] = [(root, False)]
@@ -236,6 +237,7 @@ def _topological_order(root: Tensor) -> list[Tensor]:
                 if needs and id(x) not in visited:
                     stack.append((x, False))
     return order
+    # END SOLUTION
 
 
 def backward(
@@ -286,6 +288,7 @@ def backward(
 def _run_backward(
     root: Tensor, gradient: Tensor, retain_graph: bool, create_graph: bool, only: set[int] | None
 ) -> None:
+    # BEGIN SOLUTION
     from groundup.foundations.ops.shape import SumToShape
 
     Tensor = _Tensor
@@ -324,6 +327,7 @@ def _run_backward(
                 grads[id(x)] = Tensor._make(prev.data + gx.data, False)
         if not retain_graph:
             node.free()
+    # END SOLUTION
 
 
 def _accumulate(t: Tensor, g: Tensor, create_graph: bool) -> None:

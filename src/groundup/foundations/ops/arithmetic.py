@@ -50,7 +50,9 @@ class Add(Function):
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
+        # BEGIN SOLUTION
         return grad, grad
+        # END SOLUTION
 
 
 class Sub(Function):
@@ -65,7 +67,9 @@ class Sub(Function):
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
+        # BEGIN SOLUTION
         return grad, (-grad if ctx.needs_input_grad[1] else None)
+        # END SOLUTION
 
 
 class Mul(Function):
@@ -80,10 +84,12 @@ class Mul(Function):
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
+        # BEGIN SOLUTION
         a, b = ctx.inputs
         ga = grad * b if ctx.needs_input_grad[0] else None
         gb = grad * a if ctx.needs_input_grad[1] else None
         return ga, gb
+        # END SOLUTION
 
 
 class Div(Function):
@@ -98,10 +104,12 @@ class Div(Function):
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
+        # BEGIN SOLUTION
         a, b = ctx.inputs
         ga = grad / b if ctx.needs_input_grad[0] else None
         gb = -grad * a / (b * b) if ctx.needs_input_grad[1] else None
         return ga, gb
+        # END SOLUTION
 
 
 class Neg(Function):
@@ -113,7 +121,9 @@ class Neg(Function):
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> Any:
+        # BEGIN SOLUTION
         return -grad
+        # END SOLUTION
 
 
 class Pow(Function):
@@ -132,6 +142,7 @@ class Pow(Function):
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
+        # BEGIN SOLUTION
         from groundup.foundations.ops.elementwise import where
 
         a, b = ctx.inputs
@@ -148,6 +159,7 @@ class Pow(Function):
             with np.errstate(invalid="ignore"):  # $0 \cdot (-\infty)$, masked
                 gb = grad * where(zero, 0.0, ctx.output * _log(a))
         return ga, gb
+        # END SOLUTION
 
 
 def input_array(x: Any) -> np.ndarray:
@@ -201,6 +213,7 @@ class MatMul(Function):
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
+        # BEGIN SOLUTION
         a, b = ctx.inputs
         need_a, need_b = ctx.needs_input_grad
         ga = gb = None
@@ -225,3 +238,4 @@ class MatMul(Function):
         if need_b:
             gb = a.mT @ grad  # (..., k, m)
         return ga, gb
+        # END SOLUTION

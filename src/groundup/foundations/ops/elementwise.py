@@ -24,7 +24,9 @@ class Exp(Function):
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> Any:
+        # BEGIN SOLUTION
         return grad * ctx.output
+        # END SOLUTION
 
 
 class Log(Function):
@@ -36,7 +38,9 @@ class Log(Function):
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> Any:
+        # BEGIN SOLUTION
         return grad / ctx.inputs[0]
+        # END SOLUTION
 
 
 class Sqrt(Function):
@@ -48,7 +52,9 @@ class Sqrt(Function):
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> Any:
+        # BEGIN SOLUTION
         return grad / (2.0 * ctx.output)
+        # END SOLUTION
 
 
 class Abs(Function):
@@ -61,7 +67,9 @@ class Abs(Function):
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> Any:
+        # BEGIN SOLUTION
         return grad * ctx.sign
+        # END SOLUTION
 
 
 class Tanh(Function):
@@ -73,8 +81,10 @@ class Tanh(Function):
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> Any:
+        # BEGIN SOLUTION
         y = ctx.output
         return grad * (1.0 - y * y)
+        # END SOLUTION
 
 
 class Sigmoid(Function):
@@ -86,8 +96,10 @@ class Sigmoid(Function):
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> Any:
+        # BEGIN SOLUTION
         y = ctx.output
         return grad * (y * (1.0 - y))
+        # END SOLUTION
 
 
 class ReLU(Function):
@@ -103,7 +115,9 @@ class ReLU(Function):
     def backward(ctx: Node, grad: Any) -> Any:
         # A product with the 0/1 mask rather than np.where: branch-free, many times faster
         # on a random mask (it differs only where the incoming gradient is inf or nan).
+        # BEGIN SOLUTION
         return grad * ctx.mask
+        # END SOLUTION
 
 
 class Maximum(Function):
@@ -118,10 +132,12 @@ class Maximum(Function):
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
+        # BEGIN SOLUTION
         a, b = (input_array(x) for x in ctx.inputs)
         # weight of a: 1 where a > b, 1/2 where a == b, 0 where a < b
         w = (np.greater(a, b) + 0.5 * np.equal(a, b)).astype(grad.dtype)
         return grad * w, grad * (1.0 - w)
+        # END SOLUTION
 
 
 class Minimum(Function):
@@ -136,9 +152,11 @@ class Minimum(Function):
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
+        # BEGIN SOLUTION
         a, b = (input_array(x) for x in ctx.inputs)
         w = (np.less(a, b) + 0.5 * np.equal(a, b)).astype(grad.dtype)
         return grad * w, grad * (1.0 - w)
+        # END SOLUTION
 
 
 class Where(Function):
@@ -157,10 +175,12 @@ class Where(Function):
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[None, Any, Any]:
+        # BEGIN SOLUTION
         need_a, need_b = ctx.needs_input_grad[1:]
         ga = where(ctx.cond, grad, 0.0) if need_a else None
         gb = where(ctx.cond, 0.0, grad) if need_b else None
         return None, ga, gb
+        # END SOLUTION
 
 
 def where(cond: Any, a: Any, b: Any) -> Any:
@@ -183,4 +203,6 @@ class Clip(Function):
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> Any:
+        # BEGIN SOLUTION
         return grad * ctx.mask  # the 0/1 mask, as in ReLU
+        # END SOLUTION

@@ -34,3 +34,13 @@ def _guarded_connect(self: socket.socket, address: object) -> object:
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+
+
+# One BLAS/OpenMP thread per test process (the Makefile sets the same through the
+# environment; this covers a plain `pytest`). Two xdist workers then use the two cores.
+try:
+    from threadpoolctl import threadpool_limits
+
+    _blas_limit = threadpool_limits(1)
+except ImportError:  # pragma: no cover - threadpoolctl is in the dev extra
+    pass

@@ -53,7 +53,11 @@ def test_run_writes_summary_metrics_curves_and_checkpoint(tmp_path):
     ]
     assert [r["step"] for r in rows] == [0, 1, 2, 3, 4]
     summary = json.loads((result.out_dir / "summary.json").read_text())
-    assert summary["passed"] is True and summary["target"] == "|w - 3| < 0.2" and summary["w"] == 3 - 3 / 32
+    assert (
+        summary["passed"] is True
+        and summary["target"] == "|w - 3| < 0.2"
+        and summary["w"] == 3 - 3 / 32
+    )
 
 
 def test_interrupt_then_resume_loses_at_most_the_current_epoch(tmp_path):

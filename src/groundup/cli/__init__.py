@@ -13,7 +13,7 @@ import sys
 import typer
 
 from groundup import __version__
-from groundup.cli import bench, data, learn, run
+from groundup.cli import bench, data, learn, run, sample, workbench
 from groundup.errors import GroundupError
 
 app = typer.Typer(
@@ -26,7 +26,20 @@ app = typer.Typer(
 app.command(name="run", help="Train a milestone model and check its target.")(run.run)
 app.add_typer(data.app, name="data")
 app.add_typer(learn.app, name="learn")
-app.add_typer(bench.app, name="bench")
+app.command(
+    name="bench", help="Benchmarks: groundup against PyTorch CPU / scikit-learn, median ratio."
+)(bench.bench)
+app.command(name="sample", help="Generate text from a GPT checkpoint.")(sample.sample)
+app.command(
+    name="check", help="Check an exercise: its tests on your code, the first failure explained."
+)(workbench.check)
+app.command(name="progress", help="Your progress over a syllabus, derived from check results.")(
+    workbench.progress
+)
+app.command(name="doctor", help="Is this machine ready for the workbench? One line per check.")(
+    workbench.doctor
+)
+app.add_typer(workbench.dev_app, name="dev")
 
 
 def _version(value: bool) -> None:
@@ -44,8 +57,29 @@ def _root(
     """Machine learning from the ground up."""
 
 
+def _keep_freed_arrays_in_heap() -> None:
+    """Serve large NumPy temporaries from the heap instead of fresh ``mmap``s (glibc only).
+
+    By default glibc hands every array over 128 KiB back to the OS when it is freed, so
+    the next one page-faults its memory in again; in a training loop that allocates the
+    same temporaries every step this costs more than the arithmetic (measured: 5 chained
+    ops on 4 MB arrays, 22 ms -> 1.4 ms). Done by the CLI, for its own process only.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 1 << 30)  # M_MMAP_THRESHOLD
+        libc.mallopt(-1, 1 << 30)  # M_TRIM_THRESHOLD
+    except (OSError, AttributeError):
+        pass
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script: run the app, turn errors into one line."""
+    _keep_freed_arrays_in_heap()
     try:
         app(args=argv, prog_name="groundup")
     except KeyboardInterrupt:

@@ -14,13 +14,6 @@ import typer
 
 from groundup.errors import GroundupError
 
-app = typer.Typer(
-    help="Benchmarks: groundup against the reference, median ratio.",
-    invoke_without_command=True,
-    # a group stops reading options at its first argument; let `bench engine --rounds 3` work
-    context_settings={"allow_interspersed_args": True},
-)
-
 
 def _import_benchmarks() -> object:
     """The ``benchmarks`` package: importable already, or found at the repository root."""
@@ -41,7 +34,6 @@ def _import_benchmarks() -> object:
     return benchmarks.cli
 
 
-@app.callback()
 def bench(
     groups: list[str] = typer.Argument(None, help="Benchmark groups to run (default: all)."),
     rounds: int = typer.Option(15, "--rounds", help="Timed rounds per workload."),

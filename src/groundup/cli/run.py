@@ -33,8 +33,17 @@ def run(
     set_: list[str] = typer.Option(None, "--set", help="Milestone option KEY=VALUE (see --list)."),
     runs_dir: str = typer.Option("runs", "--runs-dir", help="Where run directories are written."),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
+    mine: bool = typer.Option(
+        False, "--mine", help="Train on your own code (the active learner workspace overlaid)."
+    ),
 ) -> None:
     """Train the milestone NAME; writes runs/NAME/<time>/ (metrics, curves, checkpoint, summary)."""
+    if mine:
+        import sys
+
+        from groundup.cli.workbench import run_mine
+
+        raise typer.Exit(run_mine([a for a in sys.argv[1:] if a != "--mine"]))
     from rich.console import Console
     from rich.table import Table
 

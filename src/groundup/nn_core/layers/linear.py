@@ -44,7 +44,6 @@ class LinearFunction(Function):
 
     @staticmethod
     def forward(ctx: Node, x: np.ndarray, weight: np.ndarray, bias: Any = None) -> np.ndarray:
-        # BEGIN SOLUTION
         if x.ndim == 0 or x.shape[-1] != weight.shape[-1]:
             raise ValueError(
                 f"linear: input of shape {x.shape} does not match weight of shape {weight.shape}: "
@@ -57,11 +56,9 @@ class LinearFunction(Function):
             y += bias
         return y
         # END SOLUTION
-        # END SOLUTION
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, Any, Any]:
-        # BEGIN SOLUTION
         x, weight, _ = ctx.inputs
         need_x, need_w, need_b = ctx.needs_input_grad
         out_features, in_features = weight.shape
@@ -74,7 +71,6 @@ class LinearFunction(Function):
         # $\bar b = \sum_n g_n$
         gb = g2.sum(0) if need_b else None  # (out,)
         return gx, gw, gb
-        # END SOLUTION
         # END SOLUTION
 
 

@@ -73,7 +73,6 @@ class BatchNormFunction(Function):
         var: Any = None,
         eps: float = 1e-5,
     ) -> np.ndarray:
-        # BEGIN SOLUTION
         shape = _channel_shape(x.ndim, x.shape[1])
         ctx.axes = (0,) + tuple(range(2, x.ndim))
         ctx.eps = eps
@@ -99,11 +98,9 @@ class BatchNormFunction(Function):
             y += bias.reshape(shape)
         return y
         # END SOLUTION
-        # END SOLUTION
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, ...]:
-        # BEGIN SOLUTION
         if is_grad_enabled():
             return _backward_differentiable(ctx, grad)
         # First-order backward on arrays. Both channel sums the formula needs come from
@@ -135,7 +132,6 @@ class BatchNormFunction(Function):
         gw = Tensor._make(g_gamma, False) if need_w else None
         gb = Tensor._make(g_beta, False) if need_b else None
         return gx, gw, gb
-        # END SOLUTION
         # END SOLUTION
 
 

@@ -44,18 +44,14 @@ class DropoutFunction(Function):
     @staticmethod
     def forward(ctx: Node, x: np.ndarray, scaled_mask: np.ndarray | None = None) -> np.ndarray:
         # BEGIN SOLUTION
-        # BEGIN SOLUTION
         ctx.scaled_mask = scaled_mask
         return x * scaled_mask
-        # END SOLUTION
         # END SOLUTION
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> Any:
         # BEGIN SOLUTION
-        # BEGIN SOLUTION
         return grad * ctx.scaled_mask
-        # END SOLUTION
         # END SOLUTION
 
 
@@ -67,7 +63,6 @@ def _check_p(p: float) -> None:
 def _scaled_mask(
     shape: tuple[int, ...], p: float, dtype: Any, generator: np.random.Generator | None
 ) -> np.ndarray:
-    # BEGIN SOLUTION
     dtype = np.dtype(dtype) if np.issubdtype(np.dtype(dtype), np.floating) else np.dtype(np.float32)
     if p == 1.0:
         return np.zeros(shape, dtype=dtype)
@@ -75,7 +70,6 @@ def _scaled_mask(
     # $m_i = [u_i \ge p]$ with $u_i \sim U[0, 1)$, so $P(m_i = 1) = 1 - p$; then $s = m/(1-p)$
     u = make_rng(generator).random(shape, dtype=np.float32 if dtype == np.float32 else np.float64)
     return (u >= p) * np.asarray(1.0 / (1.0 - p), dtype=dtype)
-    # END SOLUTION
     # END SOLUTION
 
 

@@ -72,7 +72,7 @@ MILESTONE = Milestone(
     title="Vision Transformer (7x7 patches, width 64, 4 layers) on 4,000 real MNIST digits",
     phase="Phase 6 (implementation curriculum)",
     target="test_accuracy >= 0.95 on mnist-5k",
-    expected_time="~5-10 min (40 epochs)",
+    expected_time="~14 min on a busy machine (40 epochs; ~120 s CPU)",
     train=train,
     check=lambda s: s["test_accuracy"] >= 0.95,
     options={

@@ -17,12 +17,13 @@ $$\frac{\partial L}{\partial W[o,c,i,j]} = \sum_{n,h,w} g[n,o,h,w]\;
 
 $$\frac{\partial L}{\partial \tilde x[n,c,p,q]} = \sum_{o}\sum_{\substack{(h,i):\, s_h h + d_h i = p\\
 (w,j):\, s_w w + d_w j = q}} W[o,c,i,j]\; g[n,o,h,w]
-\qquad (\text{GEMM } g\, W^\top \text{, then col2im}),$$
+\qquad (\text{a GEMM } g\, W_{ij} \text{ per tap, then col2im}),$$
 
 and $\partial L/\partial b_o = \sum_{n,h,w} g[n,o,h,w]$. The input gradient *is* the
 transposed convolution of $g$ with the same weight, and the weight gradient is a third
-bilinear map of $(x, g)$. The three :class:`Function` s below are written in terms of one
-another, so every backward is itself differentiable: gradients of gradients (WGAN-GP's
+bilinear map of $(x, g)$. The three :class:`Function` s (two below, the third in
+:mod:`~groundup.nn_core.conv.transposed_conv`) are written in terms of one another, so
+every backward is itself differentiable: gradients of gradients (WGAN-GP's
 penalty, Hessian-vector products) work through convolutions.
 
 >>> import numpy as np

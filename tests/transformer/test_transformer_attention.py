@@ -240,3 +240,17 @@ def test_multihead_bad_input_messages():
         mha(x, x, x, attn_mask=np.zeros((4, 4), dtype=bool))
     with pytest.raises(ValueError, match="embed_dim=8"):
         mha(Tensor(np.zeros((2, 3, 5))), x, x)
+
+
+def test_multihead_finite_differences():
+    ours, _ = _twin(4, 2, batch_first=True)
+    rng = np.random.default_rng(4)
+    q = Tensor(rng.standard_normal((2, 3, 4)), requires_grad=True)
+    kv = Tensor(rng.standard_normal((2, 5, 4)), requires_grad=True)
+    am = rng.standard_normal((3, 5))
+    for need_weights in (False, True):
+        report = gradient_check(
+            lambda q, kv, *_, nw=need_weights: ours(q, kv, kv, attn_mask=am, need_weights=nw)[0],
+            [q, kv, ours.in_proj_weight, ours.out_proj.weight],
+        )
+        assert report.passed, report

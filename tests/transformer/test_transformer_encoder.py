@@ -97,3 +97,27 @@ def test_decoder_block_cross_attention_matches_manual_composition():
     assert_close(block(x2, memory=mem).data[:, :3], out.data[:, :3])
     with pytest.raises(ValueError, match="needs memory"):
         block(x)
+
+
+def test_finite_differences_encoder_layer_and_decoder_block():
+    from groundup.foundations.gradient_check import gradient_check
+
+    rng = np.random.default_rng(5)
+    for norm_first in (False, True):
+        layer = TransformerEncoderLayer(
+            4, 2, 6, 0.0, "gelu", batch_first=True, norm_first=norm_first, dtype=np.float64
+        )
+        x = Tensor(rng.standard_normal((2, 3, 4)), requires_grad=True)
+        params = [layer.self_attn.in_proj_weight, layer.linear1.weight, layer.norm2.weight]
+        report = gradient_check(
+            lambda x, *_, layer=layer: layer(
+                x, src_key_padding_mask=np.array([[0, 0, 1], [0, 0, 0]], bool)
+            ),
+            [x, *params],
+        )
+        assert report.passed, report
+    block = DecoderBlock(4, 2, cross_attention=True, rope=True, dtype=np.float64, generator=1)
+    x = Tensor(rng.standard_normal((1, 3, 4)), requires_grad=True)
+    mem = Tensor(rng.standard_normal((1, 2, 4)), requires_grad=True)
+    report = gradient_check(lambda x, m, *_: block(x, memory=m), [x, mem, block.attn.c_attn.weight])
+    assert report.passed, report

@@ -106,6 +106,7 @@ def _lloyd(
     X: np.ndarray, w: np.ndarray, centers: np.ndarray, max_iter: int, tol: float
 ) -> tuple[np.ndarray, np.ndarray, float, int]:
     """Lloyd iterations from ``centers`` (K, d); returns labels (n,), centers, inertia, n_iter."""
+    # BEGIN SOLUTION
     K = centers.shape[0]
     labels = np.full(X.shape[0], -1)
     strict = False
@@ -133,6 +134,7 @@ def _lloyd(
         labels = np.argmin(squared_distances(X, centers), axis=1)
     D_own = squared_distances(X, centers)[np.arange(X.shape[0]), labels]
     return labels, centers, float(w @ D_own), it
+    # END SOLUTION
 
 
 def _relocate_empty(

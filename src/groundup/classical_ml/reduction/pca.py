@@ -100,6 +100,7 @@ class PCA(TransformerMixin, BaseEstimator):
     def _fit(self, X: Any) -> np.ndarray:
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         n, d = X.shape
+        # BEGIN SOLUTION
         self.mean_ = X.mean(axis=0)
         Xc = X - self.mean_  # $\tilde X$
         U, S, Vt = np.linalg.svd(Xc, full_matrices=False)  # (n, r), (r,), (r, d)
@@ -117,6 +118,7 @@ class PCA(TransformerMixin, BaseEstimator):
         self.noise_variance_ = float(var[k:].mean()) if k < min(n, d) else 0.0
         self.n_samples_ = n
         return U[:, :k] * (S[:k] if not self.whiten else float(np.sqrt(n - 1)))  # $Z = U S$
+        # END SOLUTION
 
     def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
         """Fit, then project X: $Z = \\tilde X V_k = U_k S_k$, shape (n_samples, n_components)."""

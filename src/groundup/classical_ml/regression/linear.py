@@ -124,6 +124,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True, multi_output=True)
         y = y.astype(np.float64, copy=False)
         X_c, y_c, x_mean, y_mean = center_data(X, y, self.fit_intercept)
+        # BEGIN SOLUTION
         if self.solver == "lstsq":
             # $w = \arg\min_w \lVert X_c w - y_c \rVert^2$ (minimum norm), by SVD
             coef, _, self.rank_, self.singular_ = np.linalg.lstsq(X_c, y_c, rcond=None)
@@ -133,8 +134,10 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         self.coef_ = coef.T  # (d,) or (t, d)
         self.intercept_ = set_intercept(self.coef_, x_mean, y_mean, self.fit_intercept)
         return self
+        # END SOLUTION
 
     def _gradient_descent(self, X_c: np.ndarray, y_c: np.ndarray) -> np.ndarray:
+        # BEGIN SOLUTION
         n = X_c.shape[0]
         gram = X_c.T @ X_c / n  # (d, d)
         Xty = X_c.T @ y_c / n  # (d,) or (d, t)
@@ -164,6 +167,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
                 stacklevel=3,
             )
         return w
+        # END SOLUTION
 
     def predict(self, X: Any) -> np.ndarray:
         r"""$\hat y = X w + b$, shape (n_samples,) or (n_samples, n_targets)."""

@@ -86,6 +86,7 @@ class Ridge(RegressorMixin, BaseEstimator):
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True, multi_output=True)
         y = y.astype(np.float64, copy=False)
         X_c, y_c, x_mean, y_mean = center_data(X, y, self.fit_intercept)
+        # BEGIN SOLUTION
         n, d = X_c.shape
         if d <= n:
             # primal: $(X_c^\top X_c + \alpha I_d) w = X_c^\top y_c$
@@ -100,6 +101,7 @@ class Ridge(RegressorMixin, BaseEstimator):
         self.coef_ = coef.T  # (d,) or (t, d)
         self.intercept_ = set_intercept(self.coef_, x_mean, y_mean, self.fit_intercept)
         return self
+        # END SOLUTION
 
     def predict(self, X: Any) -> np.ndarray:
         r"""$\hat y = X w + b$, shape (n_samples,) or (n_samples, n_targets)."""

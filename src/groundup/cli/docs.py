@@ -1,0 +1,126 @@
+"""`groundup docs serve|build` (the course site) and `groundup lesson ID --notebook`.
+
+The site is MkDocs + Material over ``course/`` (configured by ``mkdocs.yml`` at the project root),
+math rendered offline by MathJax from the ``django-static-mathjax`` package. ``groundup lesson``
+finds a lesson by its id (the start of its file name, e.g. ``c1`` or ``a2-linear-algebra``) and
+prints its path, or with ``--notebook`` writes it as a Jupyter notebook through jupytext: each
+Python block becomes a code cell, the prose and math become Markdown cells.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import typer
+
+from groundup.errors import GroundupError
+
+app = typer.Typer(help="The course site: serve it locally or build it.", no_args_is_help=True)
+
+
+def project_root() -> Path:
+    """The directory holding ``mkdocs.yml`` and ``course/``: the current one or a parent, else the source tree's."""
+    candidates = [Path.cwd(), *Path.cwd().parents, Path(__file__).resolve().parents[3]]
+    for directory in candidates:
+        if (directory / "mkdocs.yml").is_file() and (directory / "course").is_dir():
+            return directory
+    raise GroundupError(
+        "no course found: run from the groundup project (the directory with mkdocs.yml and course/)"
+    )
+
+
+def _mkdocs(*args: str) -> int:
+    try:
+        import mkdocs  # noqa: F401
+    except ImportError as err:
+        raise GroundupError(
+            "the site needs the docs packages: pip install mkdocs 'mkdocs-material<9.7' "
+            "'mkdocstrings[python]' django-static-mathjax"
+        ) from err
+    return subprocess.call([sys.executable, "-m", "mkdocs", *args], cwd=project_root())
+
+
+@app.command("build")
+def build(
+    site_dir: Path = typer.Option(
+        None, "--site-dir", help="Where to write the site (default: site/)."
+    ),
+) -> None:
+    """Build the site in strict mode (any warning is an error)."""
+    args = ["build", "--strict"] + (["--site-dir", str(site_dir.resolve())] if site_dir else [])
+    raise typer.Exit(_mkdocs(*args))
+
+
+@app.command("serve")
+def serve(
+    port: int = typer.Option(8000, help="Port on 127.0.0.1."),
+) -> None:
+    """Serve the site on http://127.0.0.1:PORT, rebuilding when a lesson changes."""
+    raise typer.Exit(_mkdocs("serve", "--dev-addr", f"127.0.0.1:{port}"))
+
+
+def find_lesson(lesson_id: str, course: Path | None = None) -> Path:
+    """The lesson whose file name (or path under ``course/``) starts with ``lesson_id``.
+
+    Raises
+    ------
+    GroundupError
+        If no lesson or more than one matches; the message lists the candidates.
+    """
+    course = course or project_root() / "course"
+    key = lesson_id.lower().removesuffix(".md")
+    pages = [p for p in sorted(course.rglob("*.md")) if p.name != "index.md"]
+    exact = [
+        p for p in pages if key in (p.stem.lower(), str(p.relative_to(course).with_suffix("")))
+    ]
+    if len(exact) == 1:
+        return exact[0]
+    matches = [
+        p
+        for p in pages
+        if p.stem.lower().startswith(key)
+        or str(p.relative_to(course)).lower().startswith(key)
+        or p.stem.lower().split("-")[0] == key
+    ]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise GroundupError(f"no lesson {lesson_id!r} under {course} (ids are file names, e.g. c1)")
+    names = ", ".join(str(p.relative_to(course).with_suffix("")) for p in matches)
+    raise GroundupError(f"lesson id {lesson_id!r} is ambiguous: {names}")
+
+
+def write_notebook(lesson: Path, out: Path) -> Path:
+    """Write ``lesson`` (Markdown) as the Jupyter notebook ``out`` with jupytext; return ``out``."""
+    try:
+        import jupytext
+    except ImportError as err:
+        raise GroundupError("--notebook needs jupytext: pip install jupytext") from err
+    notebook = jupytext.read(lesson, fmt="md")
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    jupytext.write(notebook, out, fmt="ipynb")
+    return out
+
+
+def lesson(
+    lesson_id: str = typer.Argument(..., help="Lesson id: the start of its file name, e.g. c1."),
+    notebook: bool = typer.Option(
+        False, "--notebook", help="Write the lesson as a Jupyter notebook."
+    ),
+    output: Path = typer.Option(
+        None, "--output", "-o", help="Notebook path (default: ./<lesson>.ipynb)."
+    ),
+) -> None:
+    """Print a lesson's path, or write it as a Jupyter notebook with --notebook."""
+    path = find_lesson(lesson_id)
+    if not notebook:
+        typer.echo(str(path))
+        return
+    out = write_notebook(path, output or Path.cwd() / f"{path.stem}.ipynb")
+    typer.echo(f"wrote {out}")

@@ -33,6 +33,11 @@ def run(
     set_: list[str] = typer.Option(None, "--set", help="Milestone option KEY=VALUE (see --list)."),
     runs_dir: str = typer.Option("runs", "--runs-dir", help="Where run directories are written."),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
+    threads: int = typer.Option(
+        1,
+        "--threads",
+        help="BLAS threads. 1 is fastest for these small matrices (no oversubscription).",
+    ),
     mine: bool = typer.Option(
         False, "--mine", help="Train on your own code (the active learner workspace overlaid)."
     ),
@@ -65,18 +70,21 @@ def run(
         return
     if name is None:
         raise GroundupError("name a milestone to run, or pass --list")
+    from threadpoolctl import threadpool_limits
+
     from groundup.milestones.runner import run_milestone
 
-    result = run_milestone(
-        name,
-        seed=seed,
-        epochs=epochs,
-        quick=quick,
-        resume=resume,
-        options=_parse_sets(set_ or []),
-        runs_dir=runs_dir,
-        show_progress=not no_progress,
-    )
+    with threadpool_limits(threads):
+        result = run_milestone(
+            name,
+            seed=seed,
+            epochs=epochs,
+            quick=quick,
+            resume=resume,
+            options=_parse_sets(set_ or []),
+            runs_dir=runs_dir,
+            show_progress=not no_progress,
+        )
     table = Table(title=f"{name}: summary", show_header=False)
     for k, v in result.summary.items():
         if isinstance(v, dict | list) or (isinstance(v, str) and len(v) > 200):

@@ -86,7 +86,7 @@ MILESTONE = Milestone(
     title="MLP 784-512-256-10 on 4,000 real MNIST digits: shifts + dropout + cosine schedule",
     phase="Phase 2 (implementation curriculum), week 4",
     target="test_accuracy >= 0.96 on mnist-5k (>= 0.98 with --set data=mnist)",
-    expected_time="~40 s (mnist-5k, 40 epochs)",
+    expected_time="~35 s (mnist-5k, 40 epochs)",
     train=train,
     check=_check,
     variants={"--set data=mnist": "full MNIST, 15 epochs: ~15 min, >= 98%"},

@@ -194,7 +194,7 @@ MILESTONE = Milestone(
     title="SGD, momentum, Nesterov, RMSprop, Adam, AdamW on one MLP; loss landscape around the optimum",
     phase="Phase 3 (implementation curriculum), week 5",
     target="Adam ends below plain SGD in training loss; the trained weights sit at the landscape's minimum",
-    expected_time="~2 min",
+    expected_time="~15 s",
     train=train,
     check=_check,
 )

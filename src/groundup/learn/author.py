@@ -73,7 +73,10 @@ def stubs_import(exercises: list[catalog.Exercise], time_limit: float = 120) -> 
     """Import every stub at once (one overlaid subprocess); the errors, if any."""
     with tempfile.TemporaryDirectory(prefix="groundup-stubs-") as tmp:
         root = Path(tmp)
-        write_stubs(root, exercises)
+        try:
+            write_stubs(root, exercises)
+        except RegionError as e:
+            return [f"stubs cannot be cut: {e}"]
         modules = [m for ex in exercises for m in ex.modules]
         cmd = checker.bootstrap_command(
             root, time_limit, "module", "groundup.learn.import_check", *modules

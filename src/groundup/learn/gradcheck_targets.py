@@ -33,3 +33,10 @@ def binary_cross_entropy(x: Tensor) -> Tensor:
 
     y = (np.arange(x.data.size).reshape(x.shape) % 3) / 2.0  # values 0, 0.5, 1
     return bce(x.sigmoid() * 0.8 + 0.1, y, reduction="none")
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
+    r"""$y = x W^\top + b$; ``x`` (N, in), ``weight`` (out, in), ``bias`` (out,)."""
+    from groundup.nn_core.layers.linear import linear as linear_
+
+    return linear_(x, weight, bias)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 from pathlib import Path
 
 import pytest
@@ -58,3 +59,20 @@ def test_course_reference_finder_and_resolver() -> None:
         resolve("groundup.optimization.losses.no_such_loss")
     with pytest.raises(LookupError, match=r"groundup\.nn has no attribute 'Transformerz'"):
         resolve("groundup.nn.Transformerz")
+
+
+MILESTONE = re.compile(r"groundup run ([a-z0-9][a-z0-9-]*)")
+EXERCISE = re.compile(r"groundup check ([a-z0-9][a-z0-9-]*)")
+
+
+@pytest.mark.parametrize(
+    "page", lesson_files(), ids=[str(p.relative_to(COURSE)) for p in lesson_files()]
+)
+def test_course_milestones_and_exercises_named_exist(page: Path) -> None:
+    from groundup.learn.catalog import exercises
+    from groundup.milestones import all_milestones
+
+    text = page.read_text(encoding="utf-8")
+    unknown = [f"milestone {m}" for m in MILESTONE.findall(text) if m not in all_milestones()]
+    unknown += [f"exercise {e}" for e in EXERCISE.findall(text) if e not in exercises()]
+    assert not unknown, f"{page.relative_to(COURSE)} names what does not exist: {unknown}"

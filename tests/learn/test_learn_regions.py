@@ -110,6 +110,13 @@ def test_catalogue_is_consistent() -> None:
     assert math.exercises == ("math-utils",) and math.available
     # a starred item whose module does not exist yet is listed, as not available
     assert any(not i.available for i in starred)
+    # lessons are linked by code ("A2 ..." -> a2-*.md) or by the modules they name
+    for t in tracks.values():
+        for item in t.items():
+            if item.lesson:
+                assert (catalog.repo_root() / item.lesson).is_file(), item.lesson
+    linked = [i.lesson for t in tracks.values() for i in t.items() if i.lesson]
+    assert len(linked) >= 20
 
 
 def test_unknown_exercise_and_track_errors_list_the_known_ones() -> None:

@@ -17,11 +17,14 @@
 ``course/tracks/*.toml`` hold one syllabus each: ``[[group]]`` (phase, month, chapter,
 lesson or topic) with ``[[group.item]]`` rows pointing to library ``paths``, exercises, a
 lesson and a milestone. An item whose library part does not exist is "not yet available".
+Exercises are linked through the item's ``paths``, and the lesson (unless given) is the
+first lesson of the track's ``course/`` folder that names one of those modules.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
@@ -180,6 +183,40 @@ def exercise_of_module(module: str) -> Exercise | None:
     return next((e for e in exercises().values() if module in e.modules), None)
 
 
+LESSON_DIRS = {"six-month": "implementation"}
+"""Tracks whose lessons live in another track's folder of ``course/``."""
+
+
+@cache
+def _lessons(folder: Path) -> tuple[tuple[str, str], ...]:
+    """(path relative to ``course/``, text) of every lesson in ``folder``, in name order."""
+    if not folder.is_dir():
+        return ()
+    return tuple(
+        (p.relative_to(folder.parent).as_posix(), p.read_text(encoding="utf-8"))
+        for p in sorted(folder.glob("*.md"))
+        if p.name != "index.md"
+    )
+
+
+def _find_lesson(track_id: str, title: str, paths: tuple[str, ...]) -> str:
+    """The item's lesson: the file named by its code ("A2 ..." -> ``a2-*.md``, "Lesson 3: ..."
+    -> ``03-*.md``), else the first lesson of the track that names one of its modules."""
+    folder = course_dir() / LESSON_DIRS.get(track_id, track_id)
+    lessons = _lessons(folder)
+    m = re.match(r"([A-Ea-e]\d)\b|Lesson (\d+):", title)
+    if m:
+        prefix = m[1].lower() + "-" if m[1] else f"{int(m[2]):02d}-"
+        named = [rel for rel, _ in lessons if rel.split("/")[-1].startswith(prefix)]
+        if named:
+            return f"course/{named[0]}"
+    modules = ["groundup." + p.removesuffix(".py").replace("/", ".") for p in paths]
+    for rel, text in lessons:
+        if any(m in text for m in modules):
+            return f"course/{rel}"
+    return ""
+
+
 @cache
 def _load_track(path: Path) -> Track:
     with path.open("rb") as f:
@@ -207,7 +244,10 @@ def _load_track(path: Path) -> Track:
                     starred=bool(it.get("starred", False)),
                     paths=_tuple(it.get("paths", [])),
                     exercises=tuple(linked),
-                    lesson=it.get("lesson", ""),
+                    lesson=it.get("lesson", "")
+                    or _find_lesson(
+                        raw.get("id", path.stem), it["title"], _tuple(it.get("paths", []))
+                    ),
                     milestone=it.get("milestone", ""),
                     extra={k: v for k, v in it.items() if k not in keys},
                 )

@@ -96,7 +96,11 @@ def render_table(progress: dict, track: catalog.Track):
                 r.status.split()[0] + (" ⭐" if r.item.starred else "   "),
                 r.item.title,
                 ", ".join(r.item.exercises),
-                r.item.milestone and f"milestone {r.item.milestone}",
+                "  ".join(
+                    x
+                    for x in (r.item.lesson, r.item.milestone and f"milestone {r.item.milestone}")
+                    if x
+                ),
                 r.note,
             )
         parts.append(table)
@@ -117,7 +121,13 @@ def render_markdown(progress: dict, track: catalog.Track) -> str:
         x = r.item.extra
         task = x.get("task") or ", ".join(r.item.exercises) or ", ".join(r.item.paths)
         notes = "; ".join(
-            s for s in (r.note, r.item.milestone and f"milestone `{r.item.milestone}`") if s
+            s
+            for s in (
+                r.note,
+                r.item.lesson and f"[lesson]({r.item.lesson})",
+                r.item.milestone and f"milestone `{r.item.milestone}`",
+            )
+            if s
         )
         star = "⭐ " if r.item.starred else ""
         cells = [

@@ -45,6 +45,12 @@ def test_course_lesson_notebook_has_a_code_cell_per_python_block(tmp_path: Path)
     code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
     blocks = python_blocks((COURSE / "formulas" / "c1-loss-functions.md").read_text())
     assert code == [b.source for b in blocks]
+    tagged = [
+        "raises-exception" in c["metadata"].get("tags", [])
+        for c in nb["cells"]
+        if c["cell_type"] == "code"
+    ]
+    assert tagged == [b.raises is not None for b in blocks] and any(tagged)
     markdown = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
     assert "$$L = -\\frac{1}{N}" in markdown  # math kept as LaTeX for Jupyter to render
 

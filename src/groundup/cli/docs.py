@@ -99,6 +99,15 @@ def write_notebook(lesson: Path, out: Path) -> Path:
     except ImportError as err:
         raise GroundupError("--notebook needs jupytext: pip install jupytext") from err
     notebook = jupytext.read(lesson, fmt="md")
+    # a block the lesson marks `<!-- raises: ... -->` fails on purpose: Jupyter's "raises-exception"
+    # tag lets "Run all" continue past it
+    for before, cell in zip(notebook.cells, notebook.cells[1:]):
+        if (
+            cell.cell_type == "code"
+            and before.source.rstrip().endswith("-->")
+            and ("<!-- raises:" in before.source.rstrip().splitlines()[-1])
+        ):
+            cell.metadata.setdefault("tags", []).append("raises-exception")
     notebook.metadata["kernelspec"] = {
         "name": "python3",
         "display_name": "Python 3",

@@ -113,6 +113,7 @@ class GaussianNB(_BaseNB):
         X, Y, counts = self._fit_classes(X, y)
         X = X.astype(np.float64, copy=False)
         # $\epsilon = \text{var\_smoothing} \cdot \max_j \mathrm{Var}(X_{:j})$
+        # BEGIN SOLUTION
         self.epsilon_ = float(self.var_smoothing * np.var(X, axis=0).max())
         # $\theta_{cj} = \frac{1}{n_c}\sum_{i: y_i = c} x_{ij}$
         self.theta_ = (Y.T @ X) / counts[:, None]  # (K, d)
@@ -121,6 +122,7 @@ class GaussianNB(_BaseNB):
             [np.var(X[Y[:, k] == 1], axis=0) for k in range(len(self.classes_))]
         )  # (K, d)
         self.var_ += self.epsilon_
+        # END SOLUTION
         if self.priors is None:
             self.class_prior_ = counts / counts.sum()
         else:
@@ -139,6 +141,7 @@ class GaussianNB(_BaseNB):
 
     def _joint_log_likelihood(self, X: np.ndarray) -> np.ndarray:
         # $-\frac12 \sum_j \log(2\pi\sigma^2_{cj})$
+        # BEGIN SOLUTION
         log_norm = -0.5 * np.sum(np.log(2.0 * np.pi * self.var_), axis=1)  # (K,)
         # $\sum_j (x_j - \theta_{cj})^2 / \sigma^2_{cj}$, one class at a time: memory stays
         # (n, d) instead of (n, K, d), and the differences are exact (no expansion of the square)
@@ -149,6 +152,7 @@ class GaussianNB(_BaseNB):
         with np.errstate(divide="ignore"):
             log_prior = np.log(self.class_prior_)  # (K,)
         return log_prior + log_norm - 0.5 * sq  # (n, K)
+        # END SOLUTION
 
 
 class MultinomialNB(_BaseNB):

@@ -59,3 +59,11 @@ def test_course_lesson_without_notebook_prints_the_path() -> None:
     result = CliRunner().invoke(app, ["lesson", "b1"])
     assert result.exit_code == 0
     assert result.output.strip().endswith("formulas/b1-embeddings-cosine-similarity.md")
+
+
+def test_course_docs_build_command_writes_the_site(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    result = CliRunner().invoke(app, ["docs", "build", "--site-dir", str(site)])
+    assert result.exit_code == 0, result.output
+    assert (site / "formulas" / "a2-linear-algebra" / "index.html").is_file()
+    assert (site / "assets" / "mathjax" / "tex-chtml.js").is_file()

@@ -25,12 +25,16 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx: Node, x: np.ndarray, dim: int = -1) -> np.ndarray:
+        # BEGIN SOLUTION
         ctx.dim = dim
         return math_utils.log_softmax(x, axis=dim)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> Any:
+        # BEGIN SOLUTION
         return grad - ctx.output.exp() * grad.sum(dim=ctx.dim, keepdim=True)
+        # END SOLUTION
 
 
 class Softmax(Function):
@@ -38,10 +42,14 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx: Node, x: np.ndarray, dim: int = -1) -> np.ndarray:
+        # BEGIN SOLUTION
         ctx.dim = dim
         return math_utils.softmax(x, axis=dim)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> Any:
+        # BEGIN SOLUTION
         y = ctx.output
         return y * (grad - (grad * y).sum(dim=ctx.dim, keepdim=True))
+        # END SOLUTION

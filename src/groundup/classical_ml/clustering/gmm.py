@@ -64,6 +64,7 @@ def estimate_gaussian_parameters(
     Covariances have shape (K, d, d) full, (d, d) tied, (K, d) diag, (K,) spherical.
     """
     # $N_k = \sum_i \gamma_{ik}$ (plus a hair, so an empty component does not divide by zero)
+    # BEGIN SOLUTION
     nk = resp.sum(axis=0) + 10 * np.finfo(resp.dtype).eps  # (K,)
     means = resp.T @ X / nk[:, None]  # (K, d)
     d = X.shape[1]
@@ -82,6 +83,7 @@ def estimate_gaussian_parameters(
         if covariance_type == "spherical":
             cov = cov.mean(axis=1)  # (K,)
     return nk, means, cov
+    # END SOLUTION
 
 
 _ILL_DEFINED = (
@@ -270,14 +272,18 @@ class GaussianMixture(BaseEstimator):
 
     def _e_step(self, X: np.ndarray) -> tuple[float, np.ndarray]:
         r"""Mean $\log p(x_i)$ and $\log\gamma_{ik} = \log\pi_k\mathcal N_k(x_i) - \log p(x_i)$ (n, K)."""
+        # BEGIN SOLUTION
         wlp = self._weighted_log_prob(X)
         log_norm = logsumexp(wlp, axis=1)  # $\log p(x_i)$, (n,)
         return float(np.mean(log_norm)), wlp - log_norm[:, None]
+        # END SOLUTION
 
     def _m_step(self, X: np.ndarray, log_resp: np.ndarray) -> None:
+        # BEGIN SOLUTION
         nk, self.means_, self.covariances_ = estimate_gaussian_parameters(X, np.exp(log_resp), self.reg_covar, self.covariance_type)  # fmt: skip
         self.weights_ = nk / nk.sum()  # $\pi_k = N_k / n$
         self.precisions_cholesky_ = precision_cholesky(self.covariances_, self.covariance_type)
+        # END SOLUTION
 
     def fit(self, X: Any, y: Any = None) -> GaussianMixture:
         """Run EM ``n_init`` times on X (n_samples, n_features) and keep the best run."""

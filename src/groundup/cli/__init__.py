@@ -13,7 +13,7 @@ import sys
 import typer
 
 from groundup import __version__
-from groundup.cli import bench, data, learn, run, sample, workbench
+from groundup.cli import bench, data, docs, learn, run, sample, workbench
 from groundup.errors import GroundupError
 
 app = typer.Typer(
@@ -40,6 +40,10 @@ app.command(name="doctor", help="Is this machine ready for the workbench? One li
     workbench.doctor
 )
 app.add_typer(workbench.dev_app, name="dev")
+app.add_typer(docs.app, name="docs")
+app.command(
+    name="lesson", help="Print a lesson's path, or write it as a Jupyter notebook (--notebook)."
+)(docs.lesson)
 
 
 def _version(value: bool) -> None:

@@ -28,6 +28,7 @@ and output swapped).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -42,8 +43,48 @@ from groundup.nn_core.conv.conv2d import (
     pair,
     reset_conv_parameters,
 )
-from groundup.nn_core.conv.im2col import ConvGeometry, col2im, pixel_rows, weight_taps
+from groundup.nn_core.conv.im2col import (
+    ConvGeometry,
+    col2im,
+    from_pixel_rows,
+    im2col,
+    pixel_rows,
+    weight_taps,
+)
 from groundup.nn_core.module import Module, Parameter
+
+
+def full_convolution_geometry(geometry: ConvGeometry) -> ConvGeometry | None:
+    r"""For stride 1, $A_W^\top y$ as a convolution of $y$: its geometry, else ``None``.
+
+    With stride 1, $z[p] = \sum_i W[i]\, y[p + p_t - d i]$ reads $y$ at $p - d(k-1-i)$
+    shifted by $d(k-1) - p_t$: a convolution of $y$ padded by $d(k-1) - p_t$ on top
+    and $H - H_o + p_t$ at the bottom (the same on the left/right) with the kernel
+    flipped, producing $(H, W)$. ``None`` when stride > 1 or a padding would be negative
+    (then the scatter-add :func:`col2im` is used).
+    """
+    if geometry.stride != (1, 1):
+        return None
+    (kh, kw), (dh, dw) = geometry.kernel_size, geometry.dilation
+    (H, W), (Ho, Wo) = geometry.image_size, geometry.out_size
+    pt, _, pl, _ = geometry.padding
+    pads = (dh * (kh - 1) - pt, H - Ho + pt, dw * (kw - 1) - pl, W - Wo + pl)
+    if min(pads) < 0:
+        return None
+    return replace(geometry, padding=pads, image_size=(Ho, Wo), out_size=(H, W))
+
+
+def flipped_weight_matrix(w: np.ndarray, groups: int) -> np.ndarray:
+    r"""``(O, C/G, k_h, k_w)`` -> ``(G, k_h k_w O/G, C/G)``, row $(i, j, o)$ holding
+    $W[o, c, k_h-1-i, k_w-1-j]$.
+
+    The weight of the full convolution of :func:`full_convolution_geometry` (channels
+    swapped, kernel flipped), rows ordered like :func:`~groundup.nn_core.conv.im2col.im2col`.
+    """
+    O, C_g, kh, kw = w.shape
+    G = groups
+    flipped = w.reshape(G, O // G, C_g, kh, kw)[:, :, :, ::-1, ::-1]  # (G, O/G, C/G, kh, kw)
+    return flipped.transpose(0, 3, 4, 1, 2).reshape(G, kh * kw * (O // G), C_g)
 
 
 class TransposedConvolution2d(Function):
@@ -58,6 +99,12 @@ class TransposedConvolution2d(Function):
     def forward(ctx: Node, y: np.ndarray, w: np.ndarray, geometry: Any = None) -> np.ndarray:
         ctx.geometry = geometry
         G = geometry.groups
+        full = full_convolution_geometry(geometry)
+        if full is not None:
+            # stride 1: $z = \text{flip}(W)^\top \star \tilde y$, a convolution (im2col + one GEMM)
+            cols = im2col(y, full)  # (G, N*H*W, kh*kw*O/G)
+            z = cols @ flipped_weight_matrix(w, G)  # (G, N*H*W, C/G)
+            return from_pixel_rows(z, y.shape[0], *geometry.image_size)  # (N, C, H, W)
         # $Z_{ij} = Y W_{ij}$: one GEMM per group and tap (a single broadcast matmul)
         taps = pixel_rows(y, G)[:, None] @ weight_taps(w, G)  # (G, kh*kw, N*Ho*Wo, C/G)
         return col2im(taps, geometry, batch=y.shape[0])  # (N, C, H, W)

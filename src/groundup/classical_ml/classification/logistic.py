@@ -178,6 +178,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     def _loss_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         r"""$F(\Theta)$ and $\nabla_\Theta F$ (flattened, shape (K'(d+1),))."""
+        # BEGIN SOLUTION
         X, Y, K, inv_Cn = self._X, self._Y, self._K, self._inv_Cn
         n = X.shape[0]
         Theta = theta.reshape(K, -1)  # (K', d+1)
@@ -195,6 +196,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         # $\nabla F = \frac1n (P - Y)^\top \tilde X + \frac{1}{Cn}[W, 0]$
         G = (P - Y).T @ X / n + inv_Cn * W  # (K', d+1)
         return float(f), G.ravel()
+        # END SOLUTION
 
     def _newton(self, theta: np.ndarray) -> tuple[np.ndarray, int, bool]:
         X, K = self._X, self._K

@@ -212,6 +212,7 @@ def grow_trees(
         # Statistics of every frontier node, from its samples.
         cnt = np.bincount(nid, minlength=m)  # (m,)
         W = np.bincount(nid, w, minlength=m)  # (m,)
+        # BEGIN SOLUTION
         if classify:
             c_t = np.bincount(nid * C + y_act, w, minlength=m * C).reshape(m, C)  # (m, C)
             p = c_t / W[:, None]
@@ -228,6 +229,7 @@ def grow_trees(
             # $H = \overline{y^2} - \bar y^2$
             H = np.maximum(Q_t / W - (S_t / W) ** 2, 0.0)
             value[frontier, 0] = S_t / W
+        # END SOLUTION
         impurity[frontier], n_node[frontier], W_node[frontier] = H, cnt, W
         depth_of[frontier] = depth
 

@@ -80,6 +80,7 @@ class _BaseForest(BaseEstimator):
         n, f = X.shape
         rng = make_rng(self.random_state)
         B = int(self.n_estimators)
+        # BEGIN SOLUTION
         if self.bootstrap:
             # tree b's bootstrap: n_bootstrap draws with replacement -> counts (B, n)
             draws = rng.integers(0, n, size=(B, self._n_bootstrap(n)))
@@ -87,6 +88,7 @@ class _BaseForest(BaseEstimator):
             np.add.at(counts, (np.repeat(np.arange(B), draws.shape[1]), draws.ravel()), 1.0)
         else:
             counts = np.ones((B, n))
+        # END SOLUTION
         weights = counts * sw  # (B, n)
         empty = ~np.any(weights > 0, axis=1)
         weights[empty] = sw  # a bootstrap with only zero-weight samples: use them all
@@ -128,6 +130,7 @@ class _BaseForest(BaseEstimator):
 
         ``tree_weight`` (n_estimators, n) is $a_{bi}$ (all ones: the plain mean).
         """
+        # BEGIN SOLUTION
         total = np.zeros((X.shape[0], self.estimators_[0].tree_.value.shape[2]))
         for b, est in enumerate(self.estimators_):
             out = est.tree_.value[est.tree_.apply(X), 0]  # (n, n_values)
@@ -135,6 +138,7 @@ class _BaseForest(BaseEstimator):
         norm = len(self.estimators_) if tree_weight is None else tree_weight.sum(axis=0)[:, None]
         with np.errstate(invalid="ignore", divide="ignore"):
             return total / norm
+        # END SOLUTION
 
     def _oob_average(self, X: np.ndarray, counts: np.ndarray) -> np.ndarray:
         """Average over the trees for which each sample is out-of-bag, (n, n_values); NaN if none."""

@@ -115,6 +115,7 @@ def _update_pair(
     alpha: np.ndarray, minus_yG: np.ndarray, y: np.ndarray, C: float, K: KernelRows, i: int, j: int
 ) -> None:
     r"""Solve the two-variable subproblem in (i, j) exactly (libsvm's clipping), in place."""
+    # BEGIN SOLUTION
     Ki, Kj = K[i], K[j]
     a_ij = K.diag[i] + K.diag[j] - 2.0 * Ki[j]
     a_ij = a_ij if a_ij > 0 else TAU
@@ -155,6 +156,7 @@ def _update_pair(
     # $-y \odot G$ changes by $-(y_i \Delta\alpha_i K_{:i} + y_j \Delta\alpha_j K_{:j})$
     minus_yG -= (y[i] * (ai - old_i)) * Ki
     minus_yG -= (y[j] * (aj - old_j)) * Kj
+    # END SOLUTION
 
 
 def _rho(alpha: np.ndarray, minus_yG: np.ndarray, y: np.ndarray, C: float) -> float:

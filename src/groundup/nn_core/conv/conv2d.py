@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from groundup.foundations.autograd import Function, Node, is_grad_enabled
+from groundup.foundations.autograd import Function, Node
 from groundup.foundations.computational_graph import Tensor
 from groundup.nn_core import init
 from groundup.nn_core.conv.im2col import (
@@ -144,8 +144,10 @@ class Convolution2d(Function):
     r"""$y = W \star x$ (no bias): im2col, then $Y = X_{\text{col}} W$ per group.
 
     Backward: $\bar x = W^\top \star g$ (:class:`TransposedConvolution2d`),
-    $\bar W = g \star x$ (:class:`ConvolutionWeightGrad2d`). When $W$ needs a gradient,
-    the columns $X_{\text{col}}$ are kept for it (memory for one copy less).
+    $\bar W = g \star x$ (:class:`ConvolutionWeightGrad2d`). The columns $X_{\text{col}}$ are not
+    kept: the weight gradient copies them again into the same reused buffer, which is
+    cheaper than allocating (and page-faulting) a new one per layer, and holds no memory
+    between the forward and backward passes.
     """
 
     @staticmethod
@@ -153,10 +155,7 @@ class Convolution2d(Function):
         ctx.geometry = geometry
         N, G = x.shape[0], geometry.groups
         Ho, Wo = geometry.out_size
-        cols = im2col(x, geometry)  # (G, N*Ho*Wo, kh*kw*C/G)
-        weight = ctx.inputs[1]
-        if is_grad_enabled() and isinstance(weight, Tensor) and weight.requires_grad:
-            ctx.cols = cols
+        cols = im2col(x, geometry, reuse=True)  # (G, N*Ho*Wo, kh*kw*C/G)
         # $Y = X_{\text{col}} W$, one GEMM per group (a single batched matmul)
         y = cols @ weight_matrix(w, G)  # (G, N*Ho*Wo, O/G)
         return from_pixel_rows(y, N, Ho, Wo)  # (N, O, Ho, Wo), channels-last
@@ -167,11 +166,9 @@ class Convolution2d(Function):
 
         x, w = ctx.inputs
         need_x, need_w = ctx.needs_input_grad
-        geometry, cols = ctx.geometry, getattr(ctx, "cols", None)
+        geometry = ctx.geometry
         gx = TransposedConvolution2d.apply(grad, w, geometry=geometry) if need_x else None
-        gw = (
-            ConvolutionWeightGrad2d.apply(x, grad, geometry=geometry, cols=cols) if need_w else None
-        )
+        gw = ConvolutionWeightGrad2d.apply(x, grad, geometry=geometry) if need_w else None
         return gx, gw
 
 
@@ -180,18 +177,14 @@ class ConvolutionWeightGrad2d(Function):
 
     Bilinear in $(x, g)$: with $\bar{\bar W} = \partial L/\partial \bar W$, the input
     gradients are $\bar x = \bar{\bar W}^\top \star g$ and $\bar g = \bar{\bar W} \star x$.
-    ``cols``, if given, is ``im2col(x)`` computed already by the forward pass.
     """
 
     @staticmethod
-    def forward(
-        ctx: Node, x: np.ndarray, g: np.ndarray, geometry: Any = None, cols: Any = None
-    ) -> np.ndarray:
+    def forward(ctx: Node, x: np.ndarray, g: np.ndarray, geometry: Any = None) -> np.ndarray:
         ctx.geometry = geometry
         G, (kh, kw) = geometry.groups, geometry.kernel_size
         C, O = x.shape[1], g.shape[1]
-        if cols is None:
-            cols = im2col(x, geometry)  # (G, N*Ho*Wo, kh*kw*C/G)
+        cols = im2col(x, geometry, reuse=True)  # (G, N*Ho*Wo, kh*kw*C/G)
         # $\bar W = g^\top X_{\text{col}}$ per group
         gw = pixel_rows(g, G).transpose(0, 2, 1) @ cols  # (G, O/G, kh*kw*C/G)
         gw = gw.reshape(G, O // G, kh, kw, C // G).transpose(0, 1, 4, 2, 3)  # (G, O/G, C/G, kh, kw)

@@ -25,6 +25,7 @@ and reductions work on any layout.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,12 +112,35 @@ def windows(x_padded: np.ndarray, geometry: ConvGeometry) -> np.ndarray:
     return span[:, :, : (Ho - 1) * sh + 1 : sh, : (Wo - 1) * sw + 1 : sw, ::dh, ::dw]
 
 
-def im2col(x: np.ndarray, geometry: ConvGeometry) -> np.ndarray:
+_SCRATCH: dict[np.dtype, np.ndarray] = {}  # dtype -> the reused flat buffer of scratch()
+
+
+def scratch(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """A reused, uninitialised buffer of ``shape``: the next call overwrites it.
+
+    A patch matrix is large (ResNet-18's first stage: 231 MB per call) and lives only
+    until the GEMM that reads it. A fresh allocation of that size costs more in page
+    faults (the kernel mapping and zeroing new memory) than the im2col copy itself, so
+    one buffer per dtype is kept and grown when needed. Use the result at once, before
+    the next ``scratch`` call.
+    """
+    dtype = np.dtype(dtype)
+    size = math.prod(shape)
+    buf = _SCRATCH.get(dtype)
+    if buf is None or buf.size < size:
+        buf = _SCRATCH[dtype] = np.empty(size, dtype=dtype)
+    return buf[:size].reshape(shape)
+
+
+def im2col(x: np.ndarray, geometry: ConvGeometry, reuse: bool = False) -> np.ndarray:
     """The patches of ``x`` as the rows of one matrix per group (the one copy).
 
     Parameters
     ----------
     x : ndarray of shape ``(N, C, H, W)``
+    reuse : bool
+        Copy into the :func:`scratch` buffer instead of a new array: for a matrix used
+        at once and then dropped.
 
     Returns
     -------
@@ -128,7 +152,12 @@ def im2col(x: np.ndarray, geometry: ConvGeometry) -> np.ndarray:
     Ho, Wo = geometry.out_size
     win = windows(pad_image(x, geometry), geometry)  # (N, C, Ho, Wo, kh, kw), a view
     win = win.reshape(N, G, C // G, Ho, Wo, kh, kw)  # still a view: C split into (G, C/G)
-    return win.transpose(1, 0, 3, 4, 5, 6, 2).reshape(G, N * Ho * Wo, kh * kw * (C // G))
+    win = win.transpose(1, 0, 3, 4, 5, 6, 2)  # (G, N, Ho, Wo, kh, kw, C/G)
+    if not reuse:
+        return win.reshape(G, N * Ho * Wo, kh * kw * (C // G))
+    cols = scratch(win.shape, x.dtype)
+    np.copyto(cols, win)
+    return cols.reshape(G, N * Ho * Wo, kh * kw * (C // G))
 
 
 def weight_matrix(w: np.ndarray, groups: int) -> np.ndarray:

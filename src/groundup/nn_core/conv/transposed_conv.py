@@ -102,7 +102,7 @@ class TransposedConvolution2d(Function):
         full = full_convolution_geometry(geometry)
         if full is not None:
             # stride 1: $z = \text{flip}(W)^\top \star \tilde y$, a convolution (im2col + one GEMM)
-            cols = im2col(y, full)  # (G, N*H*W, kh*kw*O/G)
+            cols = im2col(y, full, reuse=True)  # (G, N*H*W, kh*kw*O/G)
             z = cols @ flipped_weight_matrix(w, G)  # (G, N*H*W, C/G)
             return from_pixel_rows(z, y.shape[0], *geometry.image_size)  # (N, C, H, W)
         # $Z_{ij} = Y W_{ij}$: one GEMM per group and tap (a single broadcast matmul)

@@ -44,6 +44,7 @@ def gru_step(x_proj: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) ->
     -------
     tuple ``(h_t,)``, ``h_t`` of shape ``(B, H)``
     """
+    # BEGIN SOLUTION
     (h,) = state
     H = h.shape[-1]
     a_h = linear(h, w_hh, b_hh)  # (B, 3H)
@@ -54,6 +55,7 @@ def gru_step(x_proj: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) ->
     n = (x_proj[..., 2 * H :] + r * a_h[..., 2 * H :]).tanh()  # (B, H)
     # $h_t = (1 - z) \odot n + z \odot h_{t-1}$
     return ((1.0 - z) * n + z * h,)
+    # END SOLUTION
 
 
 class GRUCell(RNNCellBase):

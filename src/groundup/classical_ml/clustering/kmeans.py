@@ -119,8 +119,10 @@ def _lloyd(
         labels = new_labels
         # $\mu_k = \sum_{z_i = k} w_i x_i / \sum_{z_i = k} w_i$
         mass = np.bincount(labels, w, minlength=K)  # (K,)
-        sums = np.zeros_like(centers)
-        np.add.at(sums, labels, w[:, None] * X)
+        # one-hot assignment matrix, so the K sums are one GEMM: sums = Z^T (w * X)
+        Z = np.zeros((len(X), K), dtype=X.dtype)
+        Z[np.arange(len(X)), labels] = w
+        sums = Z.T @ X  # (K, d)
         new_centers = centers.copy()
         full = mass > 0
         new_centers[full] = sums[full] / mass[full, None]

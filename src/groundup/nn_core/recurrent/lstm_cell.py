@@ -57,12 +57,14 @@ def _cell_backward(
     \bar a_g = \bar c\, i\,(1-g^2),\quad \bar a_o = \bar h \tanh(c_t)\, o(1-o),\quad
     \bar c_{t-1} = \bar c\, f.$$
     """
+    # BEGIN SOLUTION
     g_c = g_c + g_h * o * (1.0 - tanh_c * tanh_c)
     d_i = g_c * g * i * (1.0 - i)
     d_f = g_c * c_prev * f * (1.0 - f)
     d_g = g_c * i * (1.0 - g * g)
     d_o = g_h * tanh_c * o * (1.0 - o)
     return (d_i, d_f, d_g, d_o), g_c * f
+    # END SOLUTION
 
 
 class LSTMPointwise(Function):
@@ -78,6 +80,7 @@ class LSTMPointwise(Function):
 
     @staticmethod
     def forward(ctx: Node, a: np.ndarray, c_prev: np.ndarray) -> np.ndarray:
+        # BEGIN SOLUTION
         H = ctx.H = c_prev.shape[-1]
         i, f, g, o = _gates(a, H, np_sigmoid, np.tanh)  # (B, H) each
         # $c_t = f \odot c_{t-1} + i \odot g$
@@ -86,6 +89,7 @@ class LSTMPointwise(Function):
         ctx.saved = (i, f, g, o, tanh_c)
         # $h_t = o \odot \tanh(c_t)$
         return np.concatenate([o * tanh_c, c], axis=-1)  # (B, 2H)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:

@@ -81,6 +81,7 @@ class SDPAFunction(Function):
         scale: float = 1.0,
         drop: Any = None,
     ) -> np.ndarray:
+        # BEGIN SOLUTION
         # $S = s\,QK^\top + M$
         S = np.matmul(q, np.swapaxes(k, -1, -2))  # (..., L, S)
         S *= scale
@@ -92,6 +93,7 @@ class SDPAFunction(Function):
         ctx.Pd = Pd
         # $O = P' V$
         return np.matmul(Pd, v)  # (..., L, Ev)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, ...]:
@@ -106,6 +108,7 @@ class SDPAFunction(Function):
             Pd = P * drop if drop is not None else P
         else:
             P, Pd = Tensor._make(ctx.P, False), Tensor._make(ctx.Pd, False)
+        # BEGIN SOLUTION
         need_q, need_k, need_v, need_m = ctx.needs_input_grad[:4]
         # $\bar V = P'^\top G$
         gv = Pd.mT @ grad if need_v else None  # (..., S, Ev)
@@ -122,6 +125,7 @@ class SDPAFunction(Function):
             gk = (gS.mT @ q) * s if need_k else None  # (..., S, E)
             gm = gS if need_m else None
         return gq, gk, gv, gm
+        # END SOLUTION
 
 
 def scaled_dot_product_attention(

@@ -187,8 +187,10 @@ class MultiheadAttention(Module):
         return linear(x, w, b)
 
     def _heads(self, x: Tensor) -> Tensor:
+        # BEGIN SOLUTION
         N, T, _ = x.shape
         return x.reshape(N, T, self.num_heads, self.head_dim).transpose(1, 2)  # (N, h, T, d)
+        # END SOLUTION
 
     def forward(
         self,
@@ -235,6 +237,7 @@ class MultiheadAttention(Module):
         if is_causal and attn_mask is None:
             attn_mask = ~causal_mask(L, S, offset=S - L)
         mask = _merge_masks(attn_mask, key_padding_mask, N, self.num_heads, L, S, q.dtype)
+        # BEGIN SOLUTION
         p = self.dropout if self.training else 0.0
         weights = None
         if need_weights:
@@ -251,6 +254,7 @@ class MultiheadAttention(Module):
                 q, k, v, attn_mask=mask, dropout_p=p, generator=self._rng
             )
         out = out.transpose(1, 2).reshape(N, L, E)  # (N, L, E)
+        # END SOLUTION
         out = self.out_proj(out)
         if not self.batch_first:
             out = out.transpose(0, 1)

@@ -34,11 +34,13 @@ def rope_angles(T: int, d: int, base: float = 10000.0, offset: int = 0) -> tuple
     r"""$\cos$ and $\sin$ of $m\theta_i$ for positions $m = \text{offset}, \dots$, each ``(T, d)``."""
     if d % 2:
         raise ValueError(f"rotary embedding: the head dimension must be even, got d={d}")
+    # BEGIN SOLUTION
     # $\theta_i = b^{-2i/d}$
     theta = base ** (-np.arange(0, d, 2, dtype=np.float64) / d)  # (d/2,)
     angle = np.arange(offset, offset + T, dtype=np.float64)[:, None] * theta  # (T, d/2)
     angle = np.concatenate([angle, angle], axis=-1)  # (T, d)
     return np.cos(angle), np.sin(angle)
+    # END SOLUTION
 
 
 def apply_rotary(x: Tensor, cos: np.ndarray, sin: np.ndarray) -> Tensor:
@@ -46,12 +48,14 @@ def apply_rotary(x: Tensor, cos: np.ndarray, sin: np.ndarray) -> Tensor:
 
     ``x`` has shape ``(..., T, d)``; ``cos``, ``sin`` shape ``(T, d)``.
     """
+    # BEGIN SOLUTION
     h = x.shape[-1] // 2
     cos, sin = cos.astype(x.dtype), sin.astype(x.dtype)
     # $[-x_2, x_1] \odot \sin$ as two half products: no concatenated copy of $x$
     sin_lo, sin_hi = -sin[:, :h], sin[:, h:]
     rot = cat([x[..., h:] * sin_lo, x[..., :h] * sin_hi], dim=-1)  # (..., T, d)
     return x * cos + rot
+    # END SOLUTION
 
 
 class RotaryEmbedding(Module):

@@ -25,12 +25,14 @@ def sinusoidal_table(T: int, d: int, base: float = 10000.0, dtype: Any = np.floa
     """The table $PE$ of shape ``(T, d)`` (``d`` even)."""
     if d % 2:
         raise ValueError(f"sinusoidal_table: d must be even, got d={d}")
+    # BEGIN SOLUTION
     m = np.arange(T, dtype=np.float64)[:, None]  # (T, 1)
     # $m / b^{2i/d}$
     angle = m / base ** (np.arange(0, d, 2, dtype=np.float64) / d)  # (T, d/2)
     pe = np.empty((T, d))
     pe[:, 0::2], pe[:, 1::2] = np.sin(angle), np.cos(angle)
     return pe.astype(dtype)
+    # END SOLUTION
 
 
 class SinusoidalPositionalEncoding(Module):

@@ -100,7 +100,10 @@ class TransposedConvolution2d(Function):
         ctx.geometry = geometry
         G = geometry.groups
         full = full_convolution_geometry(geometry)
-        if full is not None:
+        (H, W), (Ho, Wo), O, C = geometry.image_size, geometry.out_size, y.shape[1], w.shape[1] * G
+        # The full convolution's patch matrix has $H W \cdot k_h k_w O$ entries, the
+        # per-tap products $H_o W_o \cdot k_h k_w C$: take the path that moves less.
+        if full is not None and H * W * O <= Ho * Wo * C:
             # stride 1: $z = \text{flip}(W)^\top \star \tilde y$, a convolution (im2col + one GEMM)
             cols = im2col(y, full, reuse=True)  # (G, N*H*W, kh*kw*O/G)
             z = cols @ flipped_weight_matrix(w, G)  # (G, N*H*W, C/G)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import string
 
 import numpy as np
 
@@ -32,6 +33,44 @@ def test_every_form_names_one_date_only():
         written = {dates.render(template, x) for x in days}
         assert len(written) == len(set(days)), template
         assert all(ch in dates.SRC_INDEX for s in written for ch in s), template
+
+
+def test_no_string_is_written_for_two_dates_by_two_forms():
+    """Across all forms together, one string names one date (the separator conventions hold)."""
+    first = datetime.date(1950, 1, 1).toordinal()
+    days = [datetime.date.fromordinal(first + i) for i in range(0, 36525, 7)]
+    meaning: dict[str, datetime.date] = {}
+    for template in dates.TEMPLATES + dates.HELD_OUT_TEMPLATES:
+        for x in days:
+            assert meaning.setdefault(dates.render(template, x), x) == x, (template, x)
+
+
+def _parts(template: str) -> tuple[list[str], set[str]]:
+    """The fields of ``template`` in order, and the words and punctuation between them."""
+    parsed = list(string.Formatter().parse(template))
+    fields = [name for _, name, _, _ in parsed if name]
+    words = {w for literal, _, _, _ in parsed for w in literal.split()}
+    return fields, words
+
+
+def test_held_out_forms_recombine_parts_seen_in_training():
+    """Each held-out form is new, but its field order, fields and words all occur in training."""
+    kind = {"d": "D", "dd": "D", "ord": "D", "m": "M", "mm": "M", "Y": "Y", "yy": "Y"}
+    kind |= dict.fromkeys(["Month", "month", "MONTH", "Mon", "MON"], "M")
+    kind |= dict.fromkeys(["Weekday", "Wkd"], "")
+    seen = [_parts(t) for t in dates.TEMPLATES]
+    seen_fields = {f for fields, _ in seen for f in fields}
+    seen_words = {w for _, words in seen for w in words}
+    seen_orders = {"".join(kind[f] for f in fields) for fields, _ in seen}
+    assert seen_orders == {"DMY", "MDY", "YMD"}
+    for template in dates.HELD_OUT_TEMPLATES:
+        assert template not in dates.TEMPLATES
+        fields, words = _parts(template)
+        assert set(fields) <= seen_fields and words <= seen_words, template
+        assert "".join(kind[f] for f in fields) in seen_orders, template
+    # the year-first dotted form: dots only ever separate day-first numbers in training
+    assert "{Y}.{mm}.{dd}" in dates.HELD_OUT_TEMPLATES
+    assert not any(t.startswith("{Y}.{") for t in dates.TEMPLATES)
 
 
 def test_test_days_never_appear_in_training():
@@ -66,6 +105,12 @@ def test_quick_run_writes_the_attention_plot_and_a_summary(tmp_path):
     summary = json.loads((result.out_dir / "summary.json").read_text())
     assert summary["quick"] is True and summary["passed"] is None
     assert 0.0 <= summary["test_accuracy"] <= 1.0
-    assert set(summary["unseen_template_accuracy"]) == set(dates.HELD_OUT_TEMPLATES)
+    per_form = summary["unseen_template_accuracy"]
+    assert set(per_form) == set(dates.HELD_OUT_TEMPLATES)
+    assert np.isclose(summary["held_out_forms_accuracy"], np.mean(list(per_form.values())))
+    full = {"test_accuracy": 1.0, "held_out_forms_accuracy": 0.94}
+    assert not dates.MILESTONE.check(full) and dates.MILESTONE.check(
+        full | {"held_out_forms_accuracy": 0.95}
+    )
     losses = [json.loads(line)["loss"] for line in (result.out_dir / "metrics.jsonl").open()]
     assert losses[-1] < losses[0]  # 40 steps already lower the loss

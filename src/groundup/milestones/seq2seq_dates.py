@@ -9,19 +9,28 @@ them.
 
 **Data** (generated in code, seeded). Dates are the 36,525 days of 1950-2049 (two-digit
 years ``yy`` read as 19yy for yy >= 50, else 20yy). Each example writes one date with one
-of the ``TEMPLATES`` below (19 surface forms: ordinals, full and short month names in
-three cases, weekdays, US ``mm/dd/yyyy``, European ``dd.mm.yy``, compact ``yyyymmdd``, ...).
+of the 30 ``TEMPLATES`` (the training forms), built from a small set of parts: field
+orders (day-month-year, month-day-year, year-month-day), separators (space, comma, "/",
+"-", ".", none), month spellings (``March``, ``march``, ``MARCH``, ``Mar``, ``MAR``,
+``Mar.``, ``3``, ``03``), days as ``3``, ``03`` or ``3rd``, years as ``2021`` or ``21``
+(``'21``), optional weekday prefixes (``Wednesday``, ``Wed``) and "the 3rd of". No
+string is written by two forms for different dates (one convention per separator for
+numbers: "/" is month first unless the year leads, "." and " " and "-" day first unless
+the year leads), so exact match is possible.
 
-**What is held out.**
+**What is held out.** Both sets are measured by greedy exact match, both must reach 95%.
 
-* *Unseen dates* (the target): 10% of the days, drawn at random, never appear in
-  training in any form. ``test_accuracy`` is the exact-match accuracy of greedy decoding
-  on 2,000 (unseen date, training template) pairs; so every test input is a string the
-  model has never seen, and every test output a date it was never asked to produce.
-* *Unseen forms* (reported, no target): the ``HELD_OUT_TEMPLATES`` never appear in
-  training at all. ``unseen_template_accuracy`` gives the exact match on each, on unseen
-  dates; some transfer (a new punctuation around known parts), some cannot (a new order
-  of the fields is ambiguous without an example).
+* *Unseen forms* (the issue's target): the 5 ``HELD_OUT_TEMPLATES`` never appear in
+  training. Each one recombines parts that training shows in other combinations (the
+  list under ``HELD_OUT_TEMPLATES`` names where), so generalising to it is learnable
+  from the data.
+  ``unseen_template_accuracy`` gives each form's accuracy on 500 unseen dates, and
+  ``held_out_forms_accuracy`` their pooled mean (2,500 examples): the target.
+* *Unseen dates*: 10% of the days, drawn at random, never appear in training in any
+  form. ``test_accuracy`` is the exact match on 2,000 (unseen date, training form)
+  pairs; the held-out forms are also written only with unseen dates, so every test
+  input is a string the model has never seen, and every test output a date it was
+  never asked to produce.
 """
 
 from __future__ import annotations
@@ -29,7 +38,6 @@ from __future__ import annotations
 import datetime
 import string
 import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -58,25 +66,41 @@ def _fields(x: datetime.date) -> dict[str, str]:
 
 
 TEMPLATES = [
+    # day, month name, year
     "{ord} of {Month} {Y}",
-    "{Y}/{m}/{d}",
-    "{Month} {d}, {Y}",
-    "{dd}.{mm}.{yy}",
-    "{Wkd} {d} {Mon} {Y}",
-    "{d} {Month} {Y}",
-    "{Y}-{mm}-{dd}",
-    "{mm}/{dd}/{Y}",
-    "{Weekday}, {Month} {ord}, {Y}",
-    "{d}.{m}.{Y}",
-    "{dd} {MON} {yy}",
     "the {ord} of {month}, {Y}",
-    "{Y}{mm}{dd}",
+    "{d} {Month} {Y}",
+    "{d} {Mon} {Y}",
+    "{d} {Mon}. {Y}",
+    "{dd} {MON} {yy}",
     "{d}-{Mon}-{Y}",
-    "{Mon} {d} '{yy}",
-    "{Weekday} {d} {Month} {Y}",
     "{ord} {Month}, {Y}",
+    "{Wkd} {d} {Mon} {Y}",
+    "{Weekday} {d} {Month} {Y}",
+    # month name, day, year
+    "{Month} {d}, {Y}",
+    "{Mon} {d} '{yy}",
+    "{Mon}. {ord} {Y}",
     "{MONTH} {d} {Y}",
     "{month} {ord} {Y}",
+    "{Weekday}, {Month} {ord}, {Y}",
+    # year first (a four-digit year)
+    "{Y}/{m}/{d}",
+    "{Y}/{mm}/{dd}",
+    "{Y}-{mm}-{dd}",
+    "{Y}-{m}-{d}",
+    "{Y} {mm} {dd}",
+    "{Y}{mm}{dd}",
+    "{Y}. {Month} {d}.",
+    "{Y}. {m}. {d}.",
+    # numbers, day first
+    "{dd}.{mm}.{yy}",
+    "{d}.{m}.{Y}",
+    "{dd}-{mm}-{Y}",
+    "{d} {m} {Y}",
+    # numbers, month first (US, always with "/")
+    "{mm}/{dd}/{Y}",
+    "{m}/{d}/{yy}",
 ]
 """The training forms (each also appears in the unseen-dates test set)."""
 
@@ -85,8 +109,24 @@ HELD_OUT_TEMPLATES = [
     "{d} {month} {Y}",
     "{Weekday} the {ord} of {Month} {Y}",
     "{Y}.{mm}.{dd}",
+    "{MON} {ord}, {Y}",
 ]
-"""Forms never seen in training, reported one by one."""
+"""Forms never seen in training: new combinations of parts that training shows elsewhere.
+
+* ``{Mon}. {d}, {Y}`` ("Mar. 3, 2021"): "Mar." in "3 Mar. 2021" and "Mar. 3rd 2021";
+  month, day, comma, year in "March 3, 2021".
+* ``{d} {month} {Y}`` ("3 march 2021"): lower-case names in "march 3rd 2021"; day,
+  name, year in "3 March 2021".
+* ``{Weekday} the {ord} of {Month} {Y}``: weekday prefixes in "Wednesday 3 March 2021";
+  "the 3rd of" in "the 3rd of march, 2021".
+* ``{Y}.{mm}.{dd}`` ("2021.03.03"): numbers year first with "/", "-", " " and nothing;
+  dots between day-first numbers ("03.03.21"); a dot after a leading year only with a
+  space after it, in the Hungarian "2021. March 3." and the Korean "2021. 3. 3.". The
+  four-digit year up front is what says "year first"; the dot must be read as a
+  separator only.
+* ``{MON} {ord}, {Y}`` ("MAR 3rd, 2021"): "MAR" in "03 MAR 21"; name, ordinal in
+  "march 3rd 2021"; comma before the year in "March 3, 2021".
+"""
 
 SRC_CHARS = " " + string.ascii_letters + string.digits + ",./-'"
 SRC_INDEX = {ch: i + 1 for i, ch in enumerate(SRC_CHARS)}  # 0 is padding
@@ -228,17 +268,20 @@ def train(ctx: RunContext) -> dict[str, Any]:
     train_seconds, train_cpu = ctx.elapsed(), time.process_time() - cpu0
     model.eval()
     test_accuracy = exact_match(model, test_inputs, test_outputs)
+    # every held-out form, on unseen dates: per form, and pooled (the target)
     unseen = {}
     for template in HELD_OUT_TEMPLATES:
         inputs, outputs = make_examples(test_days, [template], 100 if q else 500, test_rng)
         unseen[template] = exact_match(model, inputs, outputs)
+    held_out_forms_accuracy = float(np.mean(list(unseen.values())))  # equal counts per form
     examples = ["3rd of March 2021", "2021/3/3", "March 3, 2021", "03.03.21", "Wed 3 Mar 2021"]
     plot_attention(ctx, model, "Wednesday, March 3rd, 2021")
     arrays = {k: v.data for k, v in model.state_dict().items()}
     ctx.save_checkpoint(arrays, {"config": vars(config)})
     return {
-        "test_accuracy": test_accuracy,
+        "held_out_forms_accuracy": held_out_forms_accuracy,
         "unseen_template_accuracy": unseen,
+        "test_accuracy": test_accuracy,
         "examples": dict(zip(examples, translate(model, examples))),
         "steps": steps,
         "batch_size": batch_size,
@@ -250,14 +293,20 @@ def train(ctx: RunContext) -> dict[str, Any]:
     }
 
 
-_check: Callable[[dict[str, Any]], bool] = lambda s: s["test_accuracy"] >= 0.95  # noqa: E731
+def _check(summary: dict[str, Any]) -> bool:
+    """Both held-out sets at >= 95% exact match: unseen forms (pooled) and unseen dates."""
+    return summary["held_out_forms_accuracy"] >= 0.95 and summary["test_accuracy"] >= 0.95
+
 
 MILESTONE = Milestone(
     name="seq2seq-dates",
     title="Character seq2seq with additive attention: human-written dates -> ISO 8601",
     phase="Phase 6 (implementation curriculum), weeks 11-12",
-    target="test_accuracy >= 0.95 (exact match, greedy, on dates never seen in training)",
-    expected_time="~3 min wall, ~70 s CPU (OPENBLAS_NUM_THREADS=1; see docs/results.md)",
+    target=(
+        "held_out_forms_accuracy >= 0.95 (exact match, greedy, the 5 forms never seen in"
+        " training, pooled, on unseen dates) and test_accuracy >= 0.95 (unseen dates)"
+    ),
+    expected_time="~3 min wall, ~80 s CPU (OPENBLAS_NUM_THREADS=1; see docs/results.md)",
     train=train,
     check=_check,
     variants={"--set attention=dot": "Luong's (general) dot score instead of the additive one"},

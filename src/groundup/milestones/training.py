@@ -9,7 +9,6 @@ the epoch — so ``--resume`` continues exactly where an interrupted run stopped
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Callable
@@ -50,73 +49,78 @@ class ClassifierSetup:
     """Batch size for evaluation (no gradients)."""
 
 
-def _flatten(obj: Any, prefix: str, arrays: dict[str, np.ndarray]) -> Any:
-    """Replace every array in a nested dict/list by a reference ``{"__array__": key}``."""
-    if isinstance(obj, np.ndarray):
-        arrays[prefix] = obj
-        return {"__array__": prefix}
+def _plain(obj: Any) -> Any:
+    """Tensors (as :func:`groundup.nn.load` returns them) back to the arrays optimisers keep."""
     if isinstance(obj, Tensor):
-        return _flatten(obj.data, prefix, arrays)
+        return obj.data
     if isinstance(obj, dict):
-        return {str(k): _flatten(v, f"{prefix}/{k}", arrays) for k, v in obj.items()}
+        return {k: _plain(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
-        return [_flatten(v, f"{prefix}/{i}", arrays) for i, v in enumerate(obj)]
-    if isinstance(obj, np.generic):
-        return obj.item()
+        return type(obj)(_plain(v) for v in obj)
     return obj
 
 
-def _unflatten(obj: Any, arrays: dict[str, np.ndarray]) -> Any:
-    if isinstance(obj, dict):
-        if set(obj) == {"__array__"}:
-            return arrays[obj["__array__"]]
-        return {(int(k) if k.isdigit() else k): _unflatten(v, arrays) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_unflatten(v, arrays) for v in obj]
-    return obj
+def _plain_dict(d: Any) -> dict:
+    """A loaded (ordered, nested) mapping as plain dicts, as ``bit_generator.state`` wants."""
+    return {k: _plain_dict(v) if isinstance(v, dict) else v for k, v in d.items()}
 
 
-def _jsonable(d: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for k, v in d.items():
-        try:
-            json.dumps(_flatten(v, k, {}))
-            out[k] = v
-        except TypeError:  # lambdas, optimisers: rebuilt by the milestone, not saved
-            continue
-    return out
+def _storable(d: dict[str, Any]) -> dict[str, Any]:
+    """The entries of a scheduler's state that a checkpoint can hold (not its lambdas)."""
+
+    def has_callable(v: Any) -> bool:
+        return callable(v) or (isinstance(v, list | tuple) and any(callable(x) for x in v))
+
+    return {k: v for k, v in d.items() if not has_callable(v)}
+
+
+def _generators(model: Any) -> list[np.random.Generator]:
+    """Every generator a forward pass may draw from (dropout masks), in a fixed order."""
+    from groundup.utils.seeding import default_generator
+
+    found = [default_generator()]
+    for module in model.modules():
+        g = getattr(module, "generator", None)
+        if isinstance(g, np.random.Generator) and all(g is not f for f in found):
+            found.append(g)
+    return found
 
 
 def save_training_state(
     ctx: RunContext, setup: ClassifierSetup, epoch: int, rng: np.random.Generator, extra: dict
 ) -> None:
-    arrays: dict[str, np.ndarray] = {}
-    meta = {
+    """Model, optimiser, scheduler, data-order generator and epoch, in one atomic ``.npz``."""
+    from groundup.nn import save
+
+    state = {
         "epoch": epoch,
-        "model": _flatten(setup.model.state_dict(), "model", arrays),
-        "optimizer": _flatten(setup.optimizer.state_dict(), "optimizer", arrays),
-        "scheduler": _flatten(_jsonable(setup.scheduler.state_dict()), "scheduler", arrays)
-        if setup.scheduler
-        else None,
+        "model": setup.model.state_dict(),
+        "optimizer": setup.optimizer.state_dict(),
+        "scheduler": _storable(setup.scheduler.state_dict()) if setup.scheduler else None,
         "rng": rng.bit_generator.state,
+        "model_rngs": [g.bit_generator.state for g in _generators(setup.model)],
         **extra,
     }
-    ctx.save_checkpoint(arrays, meta)
+    save(state, ctx.checkpoint_path)
 
 
 def load_training_state(
     ctx: RunContext, setup: ClassifierSetup, rng: np.random.Generator
 ) -> dict | None:
-    loaded = ctx.load_checkpoint()
-    if loaded is None:
+    """Restore what :func:`save_training_state` wrote; ``None`` if there is no checkpoint."""
+    from groundup.nn import load
+
+    if not ctx.checkpoint_path.exists():
         return None
-    arrays, meta = loaded
-    setup.model.load_state_dict(_unflatten(meta["model"], arrays))
-    setup.optimizer.load_state_dict(_unflatten(meta["optimizer"], arrays))
-    if setup.scheduler is not None and meta.get("scheduler") is not None:
-        setup.scheduler.load_state_dict(_unflatten(meta["scheduler"], arrays))
-    rng.bit_generator.state = meta["rng"]
-    return meta
+    state = load(ctx.checkpoint_path)
+    setup.model.load_state_dict(state["model"])
+    setup.optimizer.load_state_dict(_plain(state["optimizer"]))
+    if setup.scheduler is not None and state["scheduler"] is not None:
+        setup.scheduler.load_state_dict(_plain(dict(state["scheduler"])))
+    rng.bit_generator.state = _plain_dict(state["rng"])
+    for g, saved in zip(_generators(setup.model), state["model_rngs"]):
+        g.bit_generator.state = _plain_dict(saved)
+    return state
 
 
 def evaluate(

@@ -126,3 +126,43 @@ def test_unknown_exercise_and_track_errors_list_the_known_ones() -> None:
         catalog.get_exercise("nope")
     with pytest.raises(GroundupError, match=r"no track 'nope'; known: .*six-month"):
         catalog.get_track("nope")
+
+
+def _write_course(root, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+
+
+_ENTRY = '[[exercise]]\nid = "{id}"\ntitle = "t"\nmodules = ["groundup.x"]\ntests = ["t.py"]\ntask = "do it"\n{extra}\n'
+
+
+def test_exercises_may_be_split_over_several_files(tmp_path, monkeypatch) -> None:
+    _write_course(
+        tmp_path,
+        {
+            "exercises.toml": _ENTRY.format(id="a", extra=""),
+            "exercises/b-conv.toml": _ENTRY.format(id="c", extra='depends_on = ["a", "b"]'),
+            "exercises/a-first.toml": _ENTRY.format(id="b", extra=""),
+        },
+    )
+    monkeypatch.setenv("GROUNDUP_COURSE_DIR", str(tmp_path))
+    assert list(catalog.exercises()) == ["a", "b", "c"]  # the main file, then by file name
+
+
+def test_an_id_in_two_files_names_both(tmp_path, monkeypatch) -> None:
+    from groundup.errors import GroundupError
+
+    _write_course(
+        tmp_path,
+        {
+            "exercises.toml": _ENTRY.format(id="a", extra=""),
+            "exercises/more.toml": _ENTRY.format(id="a", extra=""),
+        },
+    )
+    monkeypatch.setenv("GROUNDUP_COURSE_DIR", str(tmp_path))
+    with pytest.raises(
+        GroundupError,
+        match=r"more.toml: exercise id 'a' appears twice \(first in .*exercises.toml\)",
+    ):
+        catalog.exercises()

@@ -1,6 +1,7 @@
 """The exercises and tracks of the course, read from TOML.
 
-``course/exercises.toml`` holds one ``[[exercise]]`` table per exercise::
+``course/exercises.toml`` (and any ``course/exercises/*.toml``, read after it in name order,
+one file per phase or topic) holds one ``[[exercise]]`` table per exercise::
 
     [[exercise]]
     id = "math-utils"                        # what the learner types
@@ -132,38 +133,51 @@ def _tuple(v: object) -> tuple:
 
 
 @cache
-def _load_exercises(path: Path) -> dict[str, Exercise]:
-    with path.open("rb") as f:
-        raw = tomllib.load(f)
+def _load_exercises(paths: tuple[Path, ...]) -> dict[str, Exercise]:
     out: dict[str, Exercise] = {}
-    for e in raw.get("exercise", []):
-        missing = {"id", "title", "modules", "tests", "task"} - set(e)
-        if missing:
-            raise GroundupError(f"{path}: exercise {e.get('id', '?')!r} lacks {sorted(missing)}")
-        if e["id"] in out:
-            raise GroundupError(f"{path}: exercise id {e['id']!r} appears twice")
-        out[e["id"]] = Exercise(
-            id=e["id"],
-            title=e["title"],
-            modules=_tuple(e["modules"]),
-            tests=_tuple(e["tests"]),
-            task=e["task"],
-            hints=_tuple(e.get("hints", [])),
-            depends_on=_tuple(e.get("depends_on", [])),
-            k=e.get("k", ""),
-            gradcheck=e.get("gradcheck", ""),
-            gradcheck_shapes=tuple(tuple(s) for s in e.get("gradcheck_shapes", [])),
-        )
+    where: dict[str, Path] = {}
+    for path in paths:
+        with path.open("rb") as f:
+            raw = tomllib.load(f)
+        for e in raw.get("exercise", []):
+            missing = {"id", "title", "modules", "tests", "task"} - set(e)
+            if missing:
+                raise GroundupError(
+                    f"{path}: exercise {e.get('id', '?')!r} lacks {sorted(missing)}"
+                )
+            if e["id"] in out:
+                raise GroundupError(
+                    f"{path}: exercise id {e['id']!r} appears twice (first in {where[e['id']]})"
+                )
+            where[e["id"]] = path
+            out[e["id"]] = Exercise(
+                id=e["id"],
+                title=e["title"],
+                modules=_tuple(e["modules"]),
+                tests=_tuple(e["tests"]),
+                task=e["task"],
+                hints=_tuple(e.get("hints", [])),
+                depends_on=_tuple(e.get("depends_on", [])),
+                k=e.get("k", ""),
+                gradcheck=e.get("gradcheck", ""),
+                gradcheck_shapes=tuple(tuple(s) for s in e.get("gradcheck_shapes", [])),
+            )
     for ex in out.values():
         for d in ex.depends_on:
             if d not in out:
-                raise GroundupError(f"{path}: exercise {ex.id!r} depends on unknown {d!r}")
+                raise GroundupError(f"{where[ex.id]}: exercise {ex.id!r} depends on unknown {d!r}")
     return out
+
+
+def exercise_files() -> tuple[Path, ...]:
+    """``course/exercises.toml``, then ``course/exercises/*.toml`` in name order."""
+    root = course_dir()
+    return (root / "exercises.toml", *sorted((root / "exercises").glob("*.toml")))
 
 
 def exercises() -> dict[str, Exercise]:
     """Every exercise by id, in file order."""
-    return _load_exercises(course_dir() / "exercises.toml")
+    return _load_exercises(exercise_files())
 
 
 def get_exercise(exercise_id: str) -> Exercise:

@@ -40,3 +40,14 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
     from groundup.nn_core.layers.linear import linear as linear_
 
     return linear_(x, weight, bias)
+
+
+def tensor_compositions(x: Tensor) -> Tensor:
+    r"""Ops composed from primitives, per row of ``x`` (N, D >= 3): variance, first maximum, split, expand.
+
+    $y_i = \mathrm{Var}_j(x_{ij}) + \max_j x_{ij} + \bar a_i \sum_j b_{ij} + 3 x_{i0}$ with
+    $[a, b]$ = ``x`` split after column 2.
+    """
+    a, b = x.split([2, x.shape[1] - 2], dim=1)  # (N, 2), (N, D - 2)
+    first = x[:, :1].expand(-1, 3).sum(1)  # (N,)
+    return x.var(1) + x.max(1).values + a.mean(1) * b.sum(1) + first

@@ -401,14 +401,19 @@ class Tensor:
         return Sum.apply(self, dim=dim, keepdim=keepdim)
 
     def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        r"""$\bar x = \frac1N \sum_i x_i$ over the ``dim`` axes ($N$ = the product of their sizes)."""
+        # BEGIN SOLUTION
         n = int(np.prod([self.shape[d] for d in reduction_axes(dim, self.ndim)]))
         return self.sum(dim, keepdim) / n
+        # END SOLUTION
 
     def var(self, dim: Any = None, correction: int = 1, keepdim: bool = False) -> Tensor:
         r"""$\frac{1}{N - c}\sum_i (x_i - \bar x)^2$ (``correction`` $c = 1$: unbiased)."""
+        # BEGIN SOLUTION
         n = int(np.prod([self.shape[d] for d in reduction_axes(dim, self.ndim)]))
         centered = self - self.mean(dim, keepdim=True)
         return (centered * centered).sum(dim, keepdim) / max(n - correction, 0)
+        # END SOLUTION
 
     def std(self, dim: Any = None, correction: int = 1, keepdim: bool = False) -> Tensor:
         return self.var(dim, correction, keepdim).sqrt()
@@ -420,24 +425,27 @@ class Tensor:
         return AMin.apply(self, dim=dim, keepdim=keepdim)
 
     def max(self, dim: int | None = None, keepdim: bool = False) -> Any:
-        """The maximum; with ``dim``, the pair ``(values, indices)`` as in PyTorch."""
+        """The maximum; with ``dim``, the pair ``(values, indices)`` as in PyTorch.
+
+        The values are gathered at the indices, so the gradient reaches only the first
+        maximum of each slice (``amax`` splits it between ties instead).
+        """
         if dim is None:
             return self.amax()
+        # BEGIN SOLUTION
         indices = np.expand_dims(np.argmax(self.data, axis=dim), dim)
         values = self.gather(dim, indices)
         if not keepdim:
             values, indices = values.squeeze(dim), indices.squeeze(dim)
         return MaxResult(values, Tensor._make(indices, False))
+        # END SOLUTION
 
     def min(self, dim: int | None = None, keepdim: bool = False) -> Any:
-        """The minimum; with ``dim``, the pair ``(values, indices)`` as in PyTorch."""
+        r"""The minimum; with ``dim``, the pair ``(values, indices)``: $\min x = -\max(-x)$."""
         if dim is None:
             return self.amin()
-        indices = np.expand_dims(np.argmin(self.data, axis=dim), dim)
-        values = self.gather(dim, indices)
-        if not keepdim:
-            values, indices = values.squeeze(dim), indices.squeeze(dim)
-        return MaxResult(values, Tensor._make(indices, False))
+        values, indices = (-self).max(dim, keepdim)
+        return MaxResult(-values, indices)
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         return Tensor._make(np.argmax(self.data, axis=dim, keepdims=keepdim), False)
@@ -474,10 +482,12 @@ class Tensor:
         lead = len(shape) - self.ndim
         if -1 in shape[: max(lead, 0)]:
             raise ValueError(f"expand: -1 is not allowed in a new leading dim, got {shape}")
+        # BEGIN SOLUTION
         shape = tuple(self.shape[i - lead] if s == -1 else s for i, s in enumerate(shape))
         if shape == self.shape:
             return self
         return Expand.apply(self, shape=shape)
+        # END SOLUTION
 
     def expand_as(self, other: Tensor) -> Tensor:
         return self.expand(other.shape)
@@ -513,12 +523,14 @@ class Tensor:
             sizes = list(split_size_or_sections)
             if sum(sizes) != n:
                 raise ValueError(f"split: sizes {sizes} do not sum to dim {dim} of size {n}")
+        # BEGIN SOLUTION
         d = dim % self.ndim
         out, start = [], 0
         for s in sizes:
             out.append(self[(slice(None),) * d + (slice(start, start + s),)])
             start += s
         return tuple(out)
+        # END SOLUTION
 
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         size = -(-self.shape[dim] // chunks)

@@ -88,6 +88,7 @@ class LeNet5(Module):
         rng = make_rng(generator)
         self.variant = variant
         self.input_size = input_size
+        # BEGIN SOLUTION
         pad = 2 if input_size == 28 else 0  # 28 + 2*2 = 32: the paper's geometry
         self.conv1 = Conv2d(in_channels, 6, 5, padding=pad, dtype=dtype, generator=rng)
         self.conv2 = Conv2d(6, 16, 5, dtype=dtype, generator=rng)
@@ -96,6 +97,7 @@ class LeNet5(Module):
         self.fc3 = Linear(84, num_classes, dtype=dtype, generator=rng)
         self.act = Tanh() if variant == "classic" else ReLU()
         self.pool = AvgPool2d(2) if variant == "classic" else MaxPool2d(2)
+        # END SOLUTION
 
     def forward(self, x: Tensor) -> Tensor:
         """Logits for a batch of images.
@@ -113,9 +115,11 @@ class LeNet5(Module):
                 f"LeNet5: expected input of shape (N, C, {self.input_size}, {self.input_size}), "
                 f"got {tuple(x.shape)}"
             )
+        # BEGIN SOLUTION
         x = self.pool(self.act(self.conv1(x)))  # (N, 6, 14, 14)
         x = self.pool(self.act(self.conv2(x)))  # (N, 16, 5, 5)
         x = x.flatten(1)  # (N, 400)
         x = self.act(self.fc1(x))  # (N, 120)
         x = self.act(self.fc2(x))  # (N, 84)
         return self.fc3(x)  # (N, num_classes)
+        # END SOLUTION

@@ -114,8 +114,10 @@ class TransformerEncoderLayer(Module):
         return self.dropout1(out)
 
     def _ff_block(self, x: Tensor) -> Tensor:
+        # BEGIN SOLUTION
         # $\mathrm{FF}(x) = W_2\,\mathrm{act}(W_1 x + b_1) + b_2$
         return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        # END SOLUTION
 
     def forward(
         self,
@@ -125,6 +127,7 @@ class TransformerEncoderLayer(Module):
         is_causal: bool = False,
     ) -> Tensor:
         """``src`` ``(N, S, E)`` or ``(S, N, E)`` -> the same shape. Masks as `MultiheadAttention`'s."""
+        # BEGIN SOLUTION
         x = src
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
@@ -133,6 +136,7 @@ class TransformerEncoderLayer(Module):
             x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
             x = self.norm2(x + self._ff_block(x))
         return x
+        # END SOLUTION
 
 
 class TransformerEncoder(Module):
@@ -156,7 +160,9 @@ class TransformerEncoder(Module):
         src_key_padding_mask: Any = None,
         is_causal: bool = False,
     ) -> Tensor:
+        # BEGIN SOLUTION
         x = src
         for layer in self.layers:
             x = layer(x, mask, src_key_padding_mask, is_causal)
         return self.norm(x) if self.norm is not None else x
+        # END SOLUTION

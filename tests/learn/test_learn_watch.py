@@ -1,4 +1,4 @@
-"""`groundup learn watch` driven under tmux: a save triggers a re-check within 2 seconds; keys work."""
+"""`groundup learn watch` driven under tmux: a save triggers a re-check within 2 seconds; every key works."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from groundup.learn import catalog
+from groundup.learn.watch import next_exercise
 from groundup.learn.workspace import Workspace
 
 
@@ -63,6 +64,25 @@ def test_a_save_triggers_a_recheck_within_two_seconds(tmp_path: Path, mode: str)
         tmux.wait_for("hint 1/3:", timeout=10)
         tmux.run("send-keys", "-t", tmux.session, "l")
         tmux.wait_for("✅ seeding", timeout=10)
+        # n: the first exercise of the track not passed yet is started and checked
+        nxt = next_exercise(ws)
+        assert nxt is not None and nxt != "seeding"
+        tmux.run("send-keys", "-t", tmux.session, "n")
+        tmux.wait_for(f"re-checking {nxt} (next exercise)", timeout=10)
+        tmux.wait_for(f"not implemented yet: {nxt}:", timeout=240)
+        assert ws.current() == nxt
+        # r: the learner's file goes back to the stub, their version is kept as .bak
+        (module,) = catalog.get_exercise(nxt).modules
+        theirs = ws.learner_file(module)
+        stub = theirs.read_text()
+        theirs.write_text(stub + "\n# my attempt\n")
+        tmux.wait_for(f"re-checking {nxt} (file saved)", timeout=10)
+        tmux.run("send-keys", "-t", tmux.session, "r")
+        tmux.wait_for(f"re-checking {nxt} (reset)", timeout=10)
+        assert theirs.read_text() == stub
+        assert theirs.with_name(theirs.name + ".bak").read_text().endswith("# my attempt\n")
+        tmux.run("send-keys", "-t", tmux.session, "c")  # c: check again on request
+        tmux.wait_for(f"re-checking {nxt} (asked)", timeout=10)
         tmux.run("send-keys", "-t", tmux.session, "q")
         t0 = time.monotonic()
         while subprocess.run([*tmux.base, "has-session", "-t", tmux.session]).returncode == 0:

@@ -96,6 +96,7 @@ class VGG(Module):
         if config not in CONFIGS:
             raise ValueError(f"VGG: config must be one of {sorted(CONFIGS)}, got {config!r}")
         rng = make_rng(generator)
+        # BEGIN SOLUTION
         layers: list[Module] = []
         c = in_channels
         for item in CONFIGS[config]:
@@ -119,6 +120,7 @@ class VGG(Module):
             Dropout(dropout),
             Linear(hidden, num_classes, dtype=dtype, generator=rng),
         )
+        # END SOLUTION
         self.reset_parameters(rng)
 
     def reset_parameters(self, generator: np.random.Generator | None = None) -> None:
@@ -136,9 +138,11 @@ class VGG(Module):
                 init.zeros_(m.bias)
 
     def forward(self, x: Tensor) -> Tensor:
+        # BEGIN SOLUTION
         x = self.features(x)  # (N, 8 width, H/32, W/32)
         x = self.avgpool(x).flatten(1)  # (N, 8 width * pool_size^2)
         return self.classifier(x)  # (N, num_classes)
+        # END SOLUTION
 
 
 def vgg11(**kwargs: Any) -> VGG:

@@ -82,6 +82,7 @@ class CausalSelfAttention(Module):
         B, T, C = x.shape
         h, d = self.n_head, C // self.n_head
         past = len(kv_cache) if kv_cache is not None else 0
+        # BEGIN SOLUTION
         qkv = self.c_attn(x).reshape(B, T, 3, h, d)  # (B, T, 3, h, d)
         qkv = qkv.permute(2, 0, 3, 1, 4)  # (3, B, h, T, d)
         q, k, v = qkv[0], qkv[1], qkv[2]  # (B, h, T, d) each
@@ -102,6 +103,7 @@ class CausalSelfAttention(Module):
             y = scaled_dot_product_attention(q, k, v, mask, dropout_p=p, generator=self._rng)
         y = y.transpose(1, 2).reshape(B, T, C)  # (B, T, C): heads side by side
         return self.resid_dropout(self.c_proj(y))
+        # END SOLUTION
 
 
 class MLP(Module):
@@ -128,7 +130,9 @@ class MLP(Module):
         self.dropout = Dropout(dropout, generator=rng)
 
     def forward(self, x: Tensor) -> Tensor:
+        # BEGIN SOLUTION
         return self.dropout(self.c_proj(gelu(self.c_fc(x), self.approximate)))
+        # END SOLUTION
 
 
 class DecoderBlock(Module):
@@ -180,12 +184,15 @@ class DecoderBlock(Module):
         memory_key_padding_mask: Any = None,
     ) -> Tensor:
         """``x`` ``(B, T, n_embd)`` -> ``(B, T, n_embd)``; ``memory`` ``(B, S, n_embd)`` if cross-attending."""
+        # BEGIN SOLUTION
         x = x + self.attn(self.ln_1(x), kv_cache)
+        # END SOLUTION
         if self.cross_attn is not None:
             if memory is None:
                 raise ValueError(
                     "DecoderBlock with cross_attention needs memory (the encoder output)"
                 )
+            # BEGIN SOLUTION
             xc = self.ln_c(x)
             x = (
                 x
@@ -193,4 +200,7 @@ class DecoderBlock(Module):
                     xc, memory, memory, key_padding_mask=memory_key_padding_mask, need_weights=False
                 )[0]
             )
+            # END SOLUTION
+        # BEGIN SOLUTION
         return x + self.mlp(self.ln_2(x))
+        # END SOLUTION

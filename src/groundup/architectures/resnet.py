@@ -92,11 +92,13 @@ class BasicBlock(Module):
         self.stride = stride
 
     def forward(self, x: Tensor) -> Tensor:
+        # BEGIN SOLUTION
         identity = x if self.downsample is None else self.downsample(x)  # s(x)
         out = self.relu(self.bn1(self.conv1(x)))  # (N, planes, H/stride, W/stride)
         out = self.bn2(self.conv2(out))  # F(x)
         # $y = \mathrm{ReLU}(F(x) + s(x))$
         return self.relu(out + identity)
+        # END SOLUTION
 
 
 class Bottleneck(Module):
@@ -128,12 +130,14 @@ class Bottleneck(Module):
         self.stride = stride
 
     def forward(self, x: Tensor) -> Tensor:
+        # BEGIN SOLUTION
         identity = x if self.downsample is None else self.downsample(x)  # s(x)
         out = self.relu(self.bn1(self.conv1(x)))  # (N, planes, H, W)
         out = self.relu(self.bn2(self.conv2(out)))  # (N, planes, H/stride, W/stride)
         out = self.bn3(self.conv3(out))  # F(x): (N, 4 planes, H/stride, W/stride)
         # $y = \mathrm{ReLU}(F(x) + s(x))$
         return self.relu(out + identity)
+        # END SOLUTION
 
 
 class ResNet(Module):
@@ -204,6 +208,7 @@ class ResNet(Module):
         self, block: type[BasicBlock] | type[Bottleneck], planes: int, blocks: int, stride: int
     ) -> Sequential:
         """One stage: the first block changes resolution/width (with a 1x1 shortcut)."""
+        # BEGIN SOLUTION
         dtype, rng, out_planes = self._dtype, self._rng, planes * block.expansion
         downsample = None
         if stride != 1 or self._in_planes != out_planes:
@@ -215,6 +220,7 @@ class ResNet(Module):
         self._in_planes = out_planes
         stage += [block(out_planes, planes, 1, None, dtype, rng) for _ in range(1, blocks)]
         return Sequential(*stage)
+        # END SOLUTION
 
     def reset_parameters(
         self, generator: np.random.Generator | None = None, zero_init_residual: bool = False
@@ -237,6 +243,7 @@ class ResNet(Module):
                     init.zeros_(m.bn2.weight)
 
     def forward(self, x: Tensor) -> Tensor:
+        # BEGIN SOLUTION
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))  # (N, w, H/4, W/4) or (N, w, H, W)
         x = self.layer1(x)  # (N, w e, ., .)
         x = self.layer2(x)  # (N, 2w e, ./2, ./2)
@@ -244,6 +251,7 @@ class ResNet(Module):
         x = self.layer4(x)  # (N, 8w e, ./8, ./8)
         x = self.avgpool(x).flatten(1)  # (N, 8w e)
         return self.fc(x)  # (N, num_classes)
+        # END SOLUTION
 
 
 def resnet18(**kwargs: Any) -> ResNet:

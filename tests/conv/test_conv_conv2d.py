@@ -265,3 +265,30 @@ def test_unbatched_input_is_accepted_as_in_torch() -> None:
         conv2d(Tensor(x), Tensor(w), padding=1),
         F.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding=1),
     )
+
+
+@pytest.mark.parametrize("padding", [0, 1])
+def test_im2col_rows_are_the_patches_for_either_memory_layout(padding: int) -> None:
+    """Row (n, h, w) of group g holds x~[n, g*C/G + c, s*h + i, s*w + j] at column (i, j, c),
+    whether x is NCHW or channels-last in memory (unpadded NCHW input is transposed first)."""
+    from groundup.nn_core.conv.conv2d import conv2d_geometry
+    from groundup.nn_core.conv.im2col import channels_last, im2col
+
+    x = np.random.default_rng(0).standard_normal((2, 4, 6, 5))  # (N, C, H, W), NCHW
+    geometry = conv2d_geometry(x.shape, (4, 2, 3, 2), stride=(2, 1), padding=padding, groups=2)
+    (Ho, Wo), (s_h, s_w) = geometry.out_size, geometry.stride
+    x_pad = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    expected = np.empty((2, 2 * Ho * Wo, 3 * 2 * 2))  # (G, N*Ho*Wo, kh*kw*C/G)
+    for g in range(2):
+        for n in range(2):
+            for h in range(Ho):
+                for w in range(Wo):
+                    patch = x_pad[
+                        n, 2 * g : 2 * g + 2, s_h * h : s_h * h + 3, s_w * w : s_w * w + 2
+                    ]
+                    expected[g, (n * Ho + h) * Wo + w] = patch.transpose(1, 2, 0).ravel()
+    x_last = channels_last(x)
+    assert x_last.transpose(0, 2, 3, 1).flags.c_contiguous and np.array_equal(x_last, x)
+    for layout in (x, x_last):
+        for reuse in (False, True):
+            np.testing.assert_array_equal(im2col(layout, geometry, reuse=reuse), expected)

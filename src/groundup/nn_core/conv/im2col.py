@@ -93,6 +93,20 @@ def pad_image(x: np.ndarray, geometry: ConvGeometry, value: float = 0.0) -> np.n
     return buf.transpose(0, 3, 1, 2)  # (N, C, Hp, Wp)
 
 
+def channels_last(x: np.ndarray) -> np.ndarray:
+    """``x`` with the memory order ``(N, H, W, C)``: ``x`` itself if it has it, else a copy.
+
+    Parameters
+    ----------
+    x : ndarray of shape ``(N, C, H, W)``
+
+    Returns
+    -------
+    ndarray of shape ``(N, C, H, W)``, the view of an ``(N, H, W, C)`` C-contiguous array.
+    """
+    return np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+
+
 def windows(x_padded: np.ndarray, geometry: ConvGeometry) -> np.ndarray:
     """Every window of the padded image, as a view (no copy).
 
@@ -150,7 +164,13 @@ def im2col(x: np.ndarray, geometry: ConvGeometry, reuse: bool = False) -> np.nda
     N, C = x.shape[:2]
     (kh, kw), G = geometry.kernel_size, geometry.groups
     Ho, Wo = geometry.out_size
-    win = windows(pad_image(x, geometry), geometry)  # (N, C, Ho, Wo, kh, kw), a view
+    x_padded = pad_image(x, geometry)  # (N, C, Hp, Wp), channels-last unless unpadded
+    if x_padded is x and kh * kw > 1:
+        # Unpadded, ``x`` may be NCHW in memory: then a patch's $C$ channels lie $HW$ apart
+        # and the copy below gathers single numbers. One transposing copy of the ($k_h k_w$
+        # times smaller) image first makes each patch row runs of $k_w C$ contiguous numbers.
+        x_padded = channels_last(x)  # (N, C, H, W), channels-last
+    win = windows(x_padded, geometry)  # (N, C, Ho, Wo, kh, kw), a view
     win = win.reshape(N, G, C // G, Ho, Wo, kh, kw)  # still a view: C split into (G, C/G)
     win = win.transpose(1, 0, 3, 4, 5, 6, 2)  # (G, N, Ho, Wo, kh, kw, C/G)
     if not reuse:

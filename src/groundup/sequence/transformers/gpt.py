@@ -147,6 +147,7 @@ class GPT(Module):
             raise IndexError(
                 f"GPT: token id {bad} is outside the vocabulary of size {self.config.vocab_size}"
             )
+        # BEGIN SOLUTION
         tr = self.transformer
         x = tr.wte(idx)  # (B, T, C)
         if self.config.pos == "learned":
@@ -161,6 +162,7 @@ class GPT(Module):
             t = np.asarray(getattr(targets, "data", targets))
             loss = cross_entropy(logits.reshape(B * T, -1), Tensor(t.reshape(-1)))
         return logits, loss
+        # END SOLUTION
 
     def configure_optimizers(
         self, weight_decay: float, learning_rate: float, betas: tuple[float, float] = (0.9, 0.95)
@@ -201,6 +203,7 @@ class GPT(Module):
         self.eval()
         bs = self.config.block_size
         caches: list[KVCache] | None = None
+        # BEGIN SOLUTION
         for _ in range(max_new_tokens):
             if not use_cache:
                 logits, _ = self(idx[:, -bs:])
@@ -211,6 +214,7 @@ class GPT(Module):
                 logits, _ = self(idx[:, -1:], kv_caches=caches)
             nxt = sample_next(logits.data[:, -1, :], temperature, top_k, top_p, rng)  # (B,)
             idx = np.concatenate([idx, nxt[:, None]], axis=1)
+        # END SOLUTION
         self.train(was_training)
         return idx
 
@@ -225,20 +229,25 @@ def sample_next(
     r"""One token id per row of ``logits`` ``(B, V)`` from $\mathrm{softmax}(z/\tau)$, top-k/top-p filtered."""
     if temperature < 0:
         raise ValueError(f"temperature must be >= 0, got {temperature}")
+    # BEGIN SOLUTION
     if temperature == 0:
         return logits.argmax(axis=-1)
     z = logits.astype(np.float64) / temperature  # (B, V)
+    # END SOLUTION
     if top_k is not None:
         k = min(int(top_k), z.shape[-1])
         if k < 1:
             raise ValueError(f"top_k must be >= 1, got {top_k}")
+        # BEGIN SOLUTION
         kth = np.sort(z, axis=-1)[:, -k][:, None]  # (B, 1)
         z = np.where(z < kth, -np.inf, z)
+        # END SOLUTION
     p = np.exp(z - z.max(axis=-1, keepdims=True))
     p /= p.sum(axis=-1, keepdims=True)  # (B, V)
     if top_p is not None:
         if not 0.0 < top_p <= 1.0:
             raise ValueError(f"top_p must be in (0, 1], got {top_p}")
+        # BEGIN SOLUTION
         order = np.argsort(-p, axis=-1, kind="stable")  # (B, V)
         sorted_p = np.take_along_axis(p, order, axis=-1)
         # keep the smallest prefix whose mass reaches top_p: drop a token if the mass before it does
@@ -247,9 +256,12 @@ def sample_next(
         p = np.zeros_like(p)
         np.put_along_axis(p, order, p_sorted_kept, axis=-1)
         p /= p.sum(axis=-1, keepdims=True)
+        # END SOLUTION
+    # BEGIN SOLUTION
     # inverse CDF with one uniform per row
     u = 1.0 - make_rng(generator).random(
         (p.shape[0], 1)
     )  # in (0, 1]: a zero-mass token is never picked
     cdf = np.cumsum(p, axis=-1)
     return np.minimum((cdf < u * cdf[:, -1:]).sum(axis=-1), p.shape[-1] - 1).astype(np.int64)
+    # END SOLUTION

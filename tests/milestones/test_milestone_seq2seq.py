@@ -68,9 +68,17 @@ def test_held_out_forms_recombine_parts_seen_in_training():
         fields, words = _parts(template)
         assert set(fields) <= seen_fields and words <= seen_words, template
         assert "".join(kind[f] for f in fields) in seen_orders, template
-    # the year-first dotted form: dots only ever separate day-first numbers in training
+    # the year-first dotted form: training has year-first dots ("2021.3.3") and zero-padded
+    # year-first numbers ("2021/03/03"), never the two together
     assert "{Y}.{mm}.{dd}" in dates.HELD_OUT_TEMPLATES
-    assert not any(t.startswith("{Y}.{") for t in dates.TEMPLATES)
+    assert {"{Y}.{m}.{d}", "{Y}/{mm}/{dd}", "{Y}-{mm}-{dd}"} <= set(dates.TEMPLATES)
+    assert not any(t.startswith("{Y}.{mm}") for t in dates.TEMPLATES)
+
+
+def test_every_number_separator_follows_a_leading_year_in_training():
+    """A four-digit year up front means year first, whatever joins the numbers after it."""
+    for sep in ["/", "-", ".", " ", ""]:
+        assert any(t.startswith(f"{{Y}}{sep}{{m") for t in dates.TEMPLATES), repr(sep)
 
 
 def test_test_days_never_appear_in_training():

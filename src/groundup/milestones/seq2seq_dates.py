@@ -9,14 +9,17 @@ them.
 
 **Data** (generated in code, seeded). Dates are the 36,525 days of 1950-2049 (two-digit
 years ``yy`` read as 19yy for yy >= 50, else 20yy). Each example writes one date with one
-of the 30 ``TEMPLATES`` (the training forms), built from a small set of parts: field
+of the 31 ``TEMPLATES`` (the training forms), built from a small set of parts: field
 orders (day-month-year, month-day-year, year-month-day), separators (space, comma, "/",
 "-", ".", none), month spellings (``March``, ``march``, ``MARCH``, ``Mar``, ``MAR``,
 ``Mar.``, ``3``, ``03``), days as ``3``, ``03`` or ``3rd``, years as ``2021`` or ``21``
 (``'21``), optional weekday prefixes (``Wednesday``, ``Wed``) and "the 3rd of". No
 string is written by two forms for different dates (one convention per separator for
 numbers: "/" is month first unless the year leads, "." and " " and "-" day first unless
-the year leads), so exact match is possible.
+the year leads), so exact match is possible. Every separator that joins numbers ("/",
+"-", ".", " ", none) also appears in training right after a leading four-digit year, so
+"a four-digit year up front means year first" is a rule the data states for every
+separator, not a guess left to the seed.
 
 **What is held out.** Both sets are measured by greedy exact match, both must reach 95%.
 
@@ -89,6 +92,7 @@ TEMPLATES = [
     "{Y}/{mm}/{dd}",
     "{Y}-{mm}-{dd}",
     "{Y}-{m}-{d}",
+    "{Y}.{m}.{d}",
     "{Y} {mm} {dd}",
     "{Y}{mm}{dd}",
     "{Y}. {Month} {d}.",
@@ -119,11 +123,13 @@ HELD_OUT_TEMPLATES = [
   name, year in "3 March 2021".
 * ``{Weekday} the {ord} of {Month} {Y}``: weekday prefixes in "Wednesday 3 March 2021";
   "the 3rd of" in "the 3rd of march, 2021".
-* ``{Y}.{mm}.{dd}`` ("2021.03.03"): numbers year first with "/", "-", " " and nothing;
-  dots between day-first numbers ("03.03.21"); a dot after a leading year only with a
-  space after it, in the Hungarian "2021. March 3." and the Korean "2021. 3. 3.". The
-  four-digit year up front is what says "year first"; the dot must be read as a
-  separator only.
+* ``{Y}.{mm}.{dd}`` ("2021.03.03"): year-first dots with unpadded numbers in
+  "2021.3.3"; zero-padded year-first numbers in "2021/03/03", "2021-03-03",
+  "2021 03 03" and "20210303"; padded numbers between dots in "03.03.21" (day first:
+  the leading four-digit year is what says year first). Without "2021.3.3" in training
+  (the only year-first dots were "2021. March 3." and "2021. 3. 3.", with spaces) this
+  form was seed-dependent, 9-80% over seeds 0-3: "a dot between numbers means day
+  first" was all the data said (see ``docs/results.md``).
 * ``{MON} {ord}, {Y}`` ("MAR 3rd, 2021"): "MAR" in "03 MAR 21"; name, ordinal in
   "march 3rd 2021"; comma before the year in "March 3, 2021".
 """

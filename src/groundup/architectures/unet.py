@@ -118,12 +118,14 @@ class Up(Module):
         self.conv = DoubleConv(c_in, c_out, batch_norm, dtype, generator)
 
     def forward(self, x: Tensor, skip: Tensor) -> Tensor:
+        # BEGIN SOLUTION
         x = self.up(x)  # (N, c_in/2, 2h, 2w)
         dh, dw = skip.shape[2] - x.shape[2], skip.shape[3] - x.shape[3]
         if dh or dw:  # odd sizes: pad to the skip's size
             x = pad(x, (dw // 2, dw - dw // 2, dh // 2, dh - dh // 2))
         # $[\,\mathrm{up}(x),\; \text{skip}\,]$ along the channels
         return self.conv(cat([skip, x], dim=1))  # (N, c_out, H, W)
+        # END SOLUTION
 
 
 class UNet(Module):
@@ -179,6 +181,7 @@ class UNet(Module):
                 f"UNet: expected input (N, C, H, W) with H, W >= 2**depth = {2**self.depth}, "
                 f"got shape {tuple(x.shape)}"
             )
+        # BEGIN SOLUTION
         skips = [self.inc(x)]  # e_0: (N, base, H, W)
         for down in self.downs:
             skips.append(down(skips[-1]))  # e_l: (N, base 2^l, H/2^l, W/2^l)
@@ -186,3 +189,4 @@ class UNet(Module):
         for up in self.ups:
             d = up(d, skips.pop())  # d_l: (N, base 2^l, H/2^l, W/2^l)
         return self.outc(d)  # (N, out_channels, H, W)
+        # END SOLUTION

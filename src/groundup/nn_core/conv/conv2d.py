@@ -147,7 +147,8 @@ class Convolution2d(Function):
     $\bar W = g \star x$ (:class:`ConvolutionWeightGrad2d`). The columns $X_{\text{col}}$ are not
     kept: the weight gradient copies them again into the same reused buffer, which is
     cheaper than allocating (and page-faulting) a new one per layer, and holds no memory
-    between the forward and backward passes.
+    between the forward and backward passes. This holds even for small layers: keeping
+    LeNet conv1's fresh 2.5 MB matrix measured ~1,200 page faults per step and 1.5x the time.
     """
 
     @staticmethod

@@ -9,7 +9,9 @@ $$z[n, c, s_h h + d_h i - p_h,\; s_w w + d_w j - p_w] \mathrel{+}=
 
 Computed as one GEMM per group and kernel tap $(i, j)$, $Z_{ij} = Y W_{ij}$ with
 $W_{ij} = W[:, :, i, j]$ of shape $(O, C)$, then col2im (the scatter-add, looping over the
-$k_h k_w$ taps). It is exactly the input gradient of ``conv2d``,
+$k_h k_w$ taps). With stride 1, when it moves less data, it is instead one convolution
+of the padded $y$ with the flipped kernel (:func:`full_convolution_geometry`): im2col and
+one GEMM. It is exactly the input gradient of ``conv2d``,
 which is why learnable upsampling layers (U-Net's decoder, DCGAN's generator) are built
 from it. The output size is
 

@@ -90,6 +90,7 @@ class ViT(Module):
             )
         rng = make_rng(generator)
         self.image_size, self.patch_size = image_size, patch_size
+        # BEGIN SOLUTION
         n_patches = (image_size // patch_size) ** 2
         self.patch_embed = Conv2d(
             in_channels, dim, patch_size, stride=patch_size, dtype=dtype, generator=rng
@@ -98,6 +99,7 @@ class ViT(Module):
         self.pos_embedding = Parameter(np.zeros((1, n_patches + 1, dim), dtype=dtype))
         init.trunc_normal_(self.cls_token, std=0.02, generator=rng)
         init.trunc_normal_(self.pos_embedding, std=0.02, generator=rng)
+        # END SOLUTION
         self.dropout = Dropout(dropout, generator=rng)
         layer = TransformerEncoderLayer(
             dim,
@@ -124,6 +126,7 @@ class ViT(Module):
             raise ValueError(
                 f"ViT: expected images of shape (N, C, {self.image_size}, {self.image_size}), got {x.shape}"
             )
+        # BEGIN SOLUTION
         N = x.shape[0]
         p = self.patch_embed(x)  # (N, D, H/P, W/P)
         D = p.shape[1]
@@ -132,3 +135,4 @@ class ViT(Module):
         z = cat([cls, tokens], dim=1) + self.pos_embedding  # (N, n_patches + 1, D)
         z = self.encoder(self.dropout(z))
         return self.head(self.norm(z[:, 0]))  # (N, num_classes)
+        # END SOLUTION

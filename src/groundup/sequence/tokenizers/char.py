@@ -31,14 +31,18 @@ class CharTokenizer:
 
     def __init__(self, chars: Iterable[str]) -> None:
         self.chars = list(chars)
+        # BEGIN SOLUTION
         self.stoi = {c: i for i, c in enumerate(self.chars)}
+        # END SOLUTION
         if len(self.stoi) != len(self.chars) or any(len(c) != 1 for c in self.chars):
             raise ValueError("CharTokenizer: chars must be distinct single characters")
 
     @classmethod
     def train(cls, text: str) -> CharTokenizer:
         """The tokenizer whose alphabet is the sorted set of characters of ``text``."""
+        # BEGIN SOLUTION
         return cls(sorted(set(text)))
+        # END SOLUTION
 
     @property
     def vocab_size(self) -> int:
@@ -47,7 +51,9 @@ class CharTokenizer:
     def encode(self, text: str) -> list[int]:
         """Ids of the characters of ``text``; an unknown character is an error naming it."""
         try:
+            # BEGIN SOLUTION
             return [self.stoi[c] for c in text]
+            # END SOLUTION
         except KeyError as e:
             pos = next(i for i, c in enumerate(text) if c not in self.stoi)
             raise ValueError(
@@ -64,7 +70,9 @@ class CharTokenizer:
                 raise IndexError(
                     f"CharTokenizer.decode: token id {i} is outside the vocabulary of size {self.vocab_size}"
                 )
+            # BEGIN SOLUTION
             out.append(self.chars[i])
+            # END SOLUTION
         return "".join(out)
 
     def to_dict(self) -> dict[str, Any]:

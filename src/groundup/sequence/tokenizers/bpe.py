@@ -60,6 +60,7 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 def _merge(ids: list[int], pair: tuple[int, int], new: int) -> list[int]:
     """``ids`` with every non-overlapping occurrence of ``pair`` (left to right) replaced by ``new``."""
+    # BEGIN SOLUTION
     out, i, n = [], 0, len(ids)
     while i < n:
         if i + 1 < n and ids[i] == pair[0] and ids[i + 1] == pair[1]:
@@ -69,6 +70,7 @@ def _merge(ids: list[int], pair: tuple[int, int], new: int) -> list[int]:
             out.append(ids[i])
             i += 1
     return out
+    # END SOLUTION
 
 
 class ByteBPETokenizer:
@@ -92,10 +94,12 @@ class ByteBPETokenizer:
     ) -> None:
         self.merges = [tuple(m) for m in merges]
         self.ranks = {pair: r for r, pair in enumerate(self.merges)}
+        # BEGIN SOLUTION
         # the bytes of every token: 256 single bytes, then each merge's concatenation
         self.vocab: list[bytes] = [bytes([b]) for b in range(256)]
         for a, b in self.merges:
             self.vocab.append(self.vocab[a] + self.vocab[b])
+        # END SOLUTION
         self.special_tokens = dict(special_tokens or {})
         self.inverse_special = {i: s for s, i in self.special_tokens.items()}
         self.pattern = pattern
@@ -134,6 +138,7 @@ class ByteBPETokenizer:
             raise ValueError(
                 f"vocab_size={vocab_size} is smaller than the 256 bytes plus {len(specials)} special tokens"
             )
+        # BEGIN SOLUTION
         # each distinct chunk once, with its count: merges are counted per chunk type
         chunks = Counter(re.findall(pattern, text))
         words = [list(w.encode("utf-8")) for w in chunks]
@@ -152,6 +157,7 @@ class ByteBPETokenizer:
                 break
             merges.append(best)
             words = [_merge(w, best, 256 + r) if len(w) > 1 else w for w in words]
+        # END SOLUTION
         first_special = 256 + len(merges)
         return cls(merges, {s: first_special + i for i, s in enumerate(specials)}, pattern)
 
@@ -159,6 +165,7 @@ class ByteBPETokenizer:
     def _encode_chunk(self, chunk: str) -> list[int]:
         if chunk in self._cache:
             return self._cache[chunk]
+        # BEGIN SOLUTION
         ids = list(chunk.encode("utf-8"))
         while len(ids) > 1:
             # the adjacent pair learned earliest (lowest rank) is merged first
@@ -166,6 +173,7 @@ class ByteBPETokenizer:
             if pair not in self.ranks:
                 break
             ids = _merge(ids, pair, 256 + self.ranks[pair])
+        # END SOLUTION
         if len(self._cache) < 100_000:
             self._cache[chunk] = ids
         return ids

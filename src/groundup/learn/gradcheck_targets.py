@@ -51,3 +51,64 @@ def tensor_compositions(x: Tensor) -> Tensor:
     a, b = x.split([2, x.shape[1] - 2], dim=1)  # (N, 2), (N, D - 2)
     first = x[:, :1].expand(-1, 3).sum(1)  # (N,)
     return x.var(1) + x.max(1).values + a.mean(1) * b.sum(1) + first
+
+
+def additive_attention(s: Tensor, h: Tensor) -> Tensor:
+    r"""Bahdanau context $c = \sum_j \alpha_j h_j$, $\alpha = \mathrm{softmax}_j(v^\top\tanh(W_q s + W_k h_j + b))$.
+
+    ``s`` (B, Q), ``h`` (B, S, K); fixed weights; the last source position of row 0 is padding.
+    """
+    from groundup.sequence.recurrent.attention import AdditiveAttention
+
+    B, Q = s.shape
+    S, K = h.shape[1:]
+    attention = AdditiveAttention(Q, K, 5, generator=np.random.default_rng(0)).double()
+    mask = np.ones((B, S), dtype=bool)  # (B, S)
+    mask[0, -1] = S == 1  # keep at least one real position
+    context, _ = attention(s, h, mask)  # (B, K)
+    return context
+
+
+def encoder_layers(x: Tensor) -> Tensor:
+    r"""$\mathrm{post}(x) + \mathrm{pre}(x)$: a post-norm and a pre-norm ``TransformerEncoderLayer`` (GELU, no dropout).
+
+    ``x`` (N, S, E) with E even; fixed weights; the last position of sequence 0 is padding.
+    """
+    from groundup.sequence.transformers.encoder import TransformerEncoderLayer
+
+    N, S, E = x.shape
+    padding = np.zeros((N, S), dtype=bool)  # (N, S)
+    padding[0, -1] = S > 1
+    out = []
+    for norm_first in (False, True):
+        layer = TransformerEncoderLayer(
+            E, 2, 6, 0.0, "gelu", batch_first=True, norm_first=norm_first,
+            dtype=np.float64, generator=np.random.default_rng(0),
+        )  # fmt: skip
+        out.append(layer(x, src_key_padding_mask=padding))  # (N, S, E)
+    return out[0] + out[1]
+
+
+def decoder_block(x: Tensor, memory: Tensor) -> Tensor:
+    r"""A pre-norm ``DecoderBlock`` with RoPE and cross-attention: $x + \mathrm{Attn}(\ldots)$; fixed weights.
+
+    ``x`` (B, T, E), ``memory`` (B, S, E) with E divisible by 4 (two heads of even size).
+    """
+    from groundup.sequence.transformers.decoder import DecoderBlock
+
+    E = x.shape[-1]
+    block = DecoderBlock(
+        E, 2, rope=True, cross_attention=True, dtype=np.float64, generator=np.random.default_rng(0)
+    )
+    return block(x, memory=memory)  # (B, T, E)
+
+
+def vit(x: Tensor) -> Tensor:
+    r"""Logits of a one-layer ``ViT`` on 4x4 single-channel images, 2x2 patches; fixed weights; ``x`` (N, 1, 4, 4)."""
+    from groundup.sequence.transformers.vit import ViT
+
+    model = ViT(
+        image_size=4, patch_size=2, num_classes=3, dim=4, depth=1, heads=2, mlp_dim=6,
+        in_channels=1, dtype=np.float64, generator=np.random.default_rng(0),
+    )  # fmt: skip
+    return model(x)  # (N, 3)

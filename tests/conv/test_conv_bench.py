@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from benchmarks.bench_conv import SHAPES, ConvShape, conv_pair, gemm_peak, resnet18_step_pair
+from benchmarks.bench_conv import (
+    SHAPES,
+    ConvShape,
+    conv_pair,
+    gemm_peak,
+    resnet18_step_pair,
+    resnet18_step_peak_memory,
+)
+from groundup.architectures.resnet import resnet18
 from tests.helpers import assert_close
 
 
@@ -29,3 +37,12 @@ def test_resnet_step_workload_matches_torch_for_two_steps() -> None:
 
 def test_gemm_peak_is_a_positive_rate() -> None:
     assert gemm_peak(n=64, repeat=1) > 0
+
+
+def test_resnet_step_peak_memory_counts_parameters_gradients_and_momentum() -> None:
+    # all three live through the step: the peak is at least three copies of the parameters
+    params = sum(
+        p.data.nbytes for p in resnet18(num_classes=10, stem="cifar", width=4).parameters()
+    )
+    peak = resnet18_step_peak_memory(batch=2, width=4)
+    assert 3 * params <= peak < 3 * params + 50 * 2**20

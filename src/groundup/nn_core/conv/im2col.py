@@ -146,6 +146,11 @@ def scratch(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     return buf[:size].reshape(shape)
 
 
+def release_scratch() -> None:
+    """Drop the :func:`scratch` buffers (up to the largest patch matrix made so far)."""
+    _SCRATCH.clear()
+
+
 def im2col(x: np.ndarray, geometry: ConvGeometry, reuse: bool = False) -> np.ndarray:
     """The patches of ``x`` as the rows of one matrix per group (the one copy).
 

@@ -64,13 +64,17 @@ def attend(scores: Tensor, keys: Tensor, mask: Any = None) -> tuple[Tensor, Tens
                 f"attention: mask of shape {mask.shape} does not match the scores' "
                 f"(batch, source) shape {tuple(scores.shape)}"
             )
+        # BEGIN SOLUTION
         # a padded position gets weight $e^{-\infty} = 0$ (a large finite value keeps 0 * x finite)
         scores = where(mask, scores, Tensor(np.asarray(-1e9, dtype=scores.dtype)))
+        # END SOLUTION
+    # BEGIN SOLUTION
     # $\alpha = \mathrm{softmax}(e)$
     weights = scores.softmax(dim=-1)  # (B, S)
     # $c = \sum_j \alpha_j h_j$: a batch of (1, S) @ (S, K) products
     context = (weights.unsqueeze(1) @ keys).squeeze(1)  # (B, K)
     return context, weights
+    # END SOLUTION
 
 
 def _check(name: str, query: Tensor, keys: Tensor, query_size: int, key_size: int) -> None:
@@ -128,10 +132,12 @@ class AdditiveAttention(Module):
         _check("AdditiveAttention", query, keys, self.query_size, self.key_size)
         if keys_proj is None:
             keys_proj = self.project_keys(keys)  # (B, S, A)
+        # BEGIN SOLUTION
         # $e_j = v^\top \tanh(W_q s + W_k h_j + b)$
         hidden = (self.query_proj(query).unsqueeze(1) + keys_proj).tanh()  # (B, S, A)
         scores = self.v(hidden).squeeze(-1)  # (B, S)
         return attend(scores, keys, mask)
+        # END SOLUTION
 
 
 class DotAttention(Module):
@@ -174,8 +180,10 @@ class DotAttention(Module):
         self, query: Tensor, keys: Tensor, mask: Any = None, keys_proj: Tensor | None = None
     ) -> tuple[Tensor, Tensor]:
         _check("DotAttention", query, keys, self.query_size, self.key_size)
+        # BEGIN SOLUTION
         # $s^\top W h_j = (W^\top s)^\top h_j$: transform the query once, not every key
         q = self.W(query) if self.W is not None else query  # (B, K)
         # $e_j = q^\top h_j$
         scores = (keys @ q.unsqueeze(-1)).squeeze(-1)  # (B, S)
         return attend(scores, keys, mask)
+        # END SOLUTION

@@ -151,6 +151,7 @@ class Seq2Seq(Module):
     ) -> tuple[Tensor, Tensor, Tensor]:
         """One step: logits ``(B, V)``, the new state $s_t$ ``(B, H_d)``, attention $\\alpha_t$ ``(B, S)``."""
         keys, keys_proj, mask = memory
+        # BEGIN SOLUTION
         e = self.tgt_embedding(y_prev)  # (B, E)
         # $c_t, \alpha_t = \mathrm{attention}(s_{t-1}, h)$
         c, alpha = self.attention(s, keys, mask, keys_proj=keys_proj)  # (B, K), (B, S)
@@ -159,6 +160,7 @@ class Seq2Seq(Module):
         # $W_o [s_t; c_t; E y_{t-1}]$
         logits = self.out(cat([s, c, e], dim=-1))  # (B, V)
         return logits, s, alpha
+        # END SOLUTION
 
     # ------------------------------------------------------------------ training
     def forward(
@@ -192,6 +194,7 @@ class Seq2Seq(Module):
             )
         tgt_in = np.asarray(tgt_in.data if isinstance(tgt_in, Tensor) else tgt_in)
         rng = make_rng(generator) if 0.0 < teacher_forcing_ratio < 1.0 else None
+        # BEGIN SOLUTION
         memory, s = self.encode(src)
         y = tgt_in[:, 0]  # (B,)
         logits, alphas = [], []
@@ -205,6 +208,7 @@ class Seq2Seq(Module):
                 )
                 y = tgt_in[:, t + 1] if forced else logit.data.argmax(-1)
         return stack(logits, dim=1), stack(alphas, dim=1)  # (B, T, V), (B, T, S)
+        # END SOLUTION
 
     # ------------------------------------------------------------------ inference
     @no_grad()
@@ -216,6 +220,7 @@ class Seq2Seq(Module):
         tokens : int array of shape ``(B, L)``, ``L <= max_len``, EOS included, BOS not
         attention : array of shape ``(B, L, S)``
         """
+        # BEGIN SOLUTION
         c = self.config
         memory, s = self.encode(src)
         B = s.shape[0]
@@ -231,6 +236,7 @@ class Seq2Seq(Module):
             if done.all():
                 break
         return np.stack(tokens, 1), np.stack(alphas, 1)
+        # END SOLUTION
 
     @no_grad()
     def beam_search(
@@ -299,6 +305,7 @@ def beam_search(
         raise ValueError(
             f"beam_search: beam_width and max_len must be >= 1, got {beam_width} and {max_len}"
         )
+    # BEGIN SOLUTION
     prefixes = [[]]  # live hypotheses, without BOS
     scores = np.zeros(1)  # (k,)
     y = np.array([bos])
@@ -331,3 +338,4 @@ def beam_search(
         finished += [(float(sc), p) for sc, p in zip(scores, prefixes)]
     score, best = max(finished, key=lambda f: f[0])
     return best, score
+    # END SOLUTION

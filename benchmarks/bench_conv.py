@@ -152,13 +152,18 @@ workload(group="conv", name="ResNet-18 (CIFAR stem) SGD step, batch 32, 32x32")(
 
 
 # ---------------------------------------------------------------- throughput and memory
-def _best_time(fn: Callable[[], object], repeat: int) -> float:
+def _best_time(fn: Callable[[], object], repeat: int, min_time: float = 0.05) -> float:
+    """Seconds per call: the best of ``repeat`` samples, each the mean of enough calls to
+    last ``min_time`` (one call for a large convolution, tens for LeNet's)."""
+    start = time.perf_counter()
     fn()
+    number = max(1, round(min_time / max(time.perf_counter() - start, 1e-9)))
     best = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
+        for _ in range(number):
+            fn()
+        best = min(best, (time.perf_counter() - start) / number)
     return best
 
 
@@ -213,7 +218,8 @@ def throughput_report(repeat: int = 3, threads: int | None = None) -> str:
         environment.describe(f"python -m benchmarks.bench_conv --write{suffix}"),
         "",
         f"float32 GEMM (`np.matmul`, 2048x2048, best of 10 calls, before and after): "
-        f"**{peak:.1f} GFLOP/s**; convolutions: best of {repeat} calls each.",
+        f"**{peak:.1f} GFLOP/s**; convolutions: best of {repeat} samples each, a sample "
+        f"being one call or, for the small ones, the mean of enough calls to last 50 ms.",
         "",
         "| convolution (fwd+bwd) | GFLOP | groundup GFLOP/s | % of GEMM | PyTorch GFLOP/s |",
         "|---|---:|---:|---:|---:|",

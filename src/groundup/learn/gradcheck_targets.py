@@ -112,3 +112,25 @@ def vit(x: Tensor) -> Tensor:
         in_channels=1, dtype=np.float64, generator=np.random.default_rng(0),
     )  # fmt: skip
     return model(x)  # (N, 3)
+
+
+def attention_scorers(s: Tensor, h: Tensor) -> Tensor:
+    r"""The contexts of the additive, dot and general scorers, summed: $c_\text{add} + c_\text{dot} + c_\text{gen}$.
+
+    ``s`` (B, Q), ``h`` (B, S, Q) (the dot score needs equal sizes); fixed weights; the last
+    source position of row 0 is padding.
+    """
+    from groundup.sequence.recurrent.attention import AdditiveAttention, DotAttention
+
+    B, Q = s.shape
+    S = h.shape[1]
+    rng = np.random.default_rng(0)
+    mask = np.ones((B, S), dtype=bool)  # (B, S)
+    mask[0, -1] = S == 1  # keep at least one real position
+    scorers = [
+        AdditiveAttention(Q, Q, 5, generator=rng).double(),
+        DotAttention(Q, Q),
+        DotAttention(Q, Q, general=True, generator=rng).double(),
+    ]
+    contexts = [scorer(s, h, mask)[0] for scorer in scorers]  # each (B, Q)
+    return contexts[0] + contexts[1] + contexts[2]

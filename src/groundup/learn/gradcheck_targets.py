@@ -134,3 +134,36 @@ def attention_scorers(s: Tensor, h: Tensor) -> Tensor:
     ]
     contexts = [scorer(s, h, mask)[0] for scorer in scorers]  # each (B, Q)
     return contexts[0] + contexts[1] + contexts[2]
+
+
+def conv2d(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
+    r"""$y = W \star x + b$ with stride 2 and padding 1; ``x`` (N, C, H, W), ``weight`` (O, C, k, k), ``bias`` (O,)."""
+    from groundup.nn_core.conv.conv2d import conv2d as conv2d_
+
+    return conv2d_(x, weight, bias, stride=2, padding=1)
+
+
+def conv_transpose2d(y: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
+    r"""$z = A_W^\top y + b$ with stride 2, padding 1, output padding 1; ``y`` (N, C_in, H, W),
+    ``weight`` (C_in, C_out, k, k), ``bias`` (C_out,)."""
+    from groundup.nn_core.conv.transposed_conv import conv_transpose2d as conv_transpose2d_
+
+    return conv_transpose2d_(y, weight, bias, stride=2, padding=1, output_padding=1)
+
+
+def max_pool2d(x: Tensor) -> Tensor:
+    r"""$y = \max$ over 3x3 windows, stride 2, padding 1; ``x`` (N, C, H, W) with distinct values."""
+    from groundup.nn_core.pooling.maxpool import max_pool2d as max_pool2d_
+
+    return max_pool2d_(x, 3, 2, 1)
+
+
+def avg_pools(x: Tensor) -> Tensor:
+    r"""3x3/2 average pooling (padding 1, padding not counted) and adaptive pooling to (2, 3),
+    flattened and concatenated; ``x`` (N, C, H, W)."""
+    from groundup.foundations.computational_graph import cat
+    from groundup.nn_core.pooling.avgpool import adaptive_avg_pool2d, avg_pool2d
+
+    a = avg_pool2d(x, 3, 2, 1, count_include_pad=False)  # (N, C, Ho, Wo)
+    b = adaptive_avg_pool2d(x, (2, 3))  # (N, C, 2, 3)
+    return cat([a.flatten(1), b.flatten(1)], dim=1)

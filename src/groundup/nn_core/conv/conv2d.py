@@ -156,10 +156,12 @@ class Convolution2d(Function):
         ctx.geometry = geometry
         N, G = x.shape[0], geometry.groups
         Ho, Wo = geometry.out_size
+        # BEGIN SOLUTION
         cols = im2col(x, geometry, reuse=True)  # (G, N*Ho*Wo, kh*kw*C/G)
         # $Y = X_{\text{col}} W$, one GEMM per group (a single batched matmul)
         y = cols @ weight_matrix(w, G)  # (G, N*Ho*Wo, O/G)
         return from_pixel_rows(y, N, Ho, Wo)  # (N, O, Ho, Wo), channels-last
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
@@ -168,9 +170,11 @@ class Convolution2d(Function):
         x, w = ctx.inputs
         need_x, need_w = ctx.needs_input_grad
         geometry = ctx.geometry
+        # BEGIN SOLUTION
         gx = TransposedConvolution2d.apply(grad, w, geometry=geometry) if need_x else None
         gw = ConvolutionWeightGrad2d.apply(x, grad, geometry=geometry) if need_w else None
         return gx, gw
+        # END SOLUTION
 
 
 class ConvolutionWeightGrad2d(Function):
@@ -185,11 +189,13 @@ class ConvolutionWeightGrad2d(Function):
         ctx.geometry = geometry
         G, (kh, kw) = geometry.groups, geometry.kernel_size
         C, O = x.shape[1], g.shape[1]
+        # BEGIN SOLUTION
         cols = im2col(x, geometry, reuse=True)  # (G, N*Ho*Wo, kh*kw*C/G)
         # $\bar W = g^\top X_{\text{col}}$ per group
         gw = pixel_rows(g, G).transpose(0, 2, 1) @ cols  # (G, O/G, kh*kw*C/G)
         gw = gw.reshape(G, O // G, kh, kw, C // G).transpose(0, 1, 4, 2, 3)  # (G, O/G, C/G, kh, kw)
         return gw.reshape(O, C // G, kh, kw)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:

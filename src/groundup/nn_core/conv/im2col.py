@@ -122,8 +122,10 @@ def windows(x_padded: np.ndarray, geometry: ConvGeometry) -> np.ndarray:
     (kh, kw), (sh, sw), (dh, dw) = geometry.kernel_size, geometry.stride, geometry.dilation
     Ho, Wo = geometry.out_size
     # A window of the dilated kernel's extent, then every d-th tap of it and every s-th window.
+    # BEGIN SOLUTION
     span = sliding_window_view(x_padded, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(2, 3))
     return span[:, :, : (Ho - 1) * sh + 1 : sh, : (Wo - 1) * sw + 1 : sw, ::dh, ::dw]
+    # END SOLUTION
 
 
 _SCRATCH: dict[np.dtype, np.ndarray] = {}  # dtype -> the reused flat buffer of scratch()
@@ -175,9 +177,11 @@ def im2col(x: np.ndarray, geometry: ConvGeometry, reuse: bool = False) -> np.nda
         # and the copy below gathers single numbers. One transposing copy of the ($k_h k_w$
         # times smaller) image first makes each patch row runs of $k_w C$ contiguous numbers.
         x_padded = channels_last(x)  # (N, C, H, W), channels-last
+    # BEGIN SOLUTION
     win = windows(x_padded, geometry)  # (N, C, Ho, Wo, kh, kw), a view
     win = win.reshape(N, G, C // G, Ho, Wo, kh, kw)  # still a view: C split into (G, C/G)
     win = win.transpose(1, 0, 3, 4, 5, 6, 2)  # (G, N, Ho, Wo, kh, kw, C/G)
+    # END SOLUTION
     if not reuse:
         return win.reshape(G, N * Ho * Wo, kh * kw * (C // G))
     cols = scratch(win.shape, x.dtype)
@@ -235,11 +239,13 @@ def col2im(taps: np.ndarray, geometry: ConvGeometry, batch: int) -> np.ndarray:
     G, C_g = taps.shape[0], taps.shape[3]
     taps = taps.reshape(G, kh, kw, batch, Ho, Wo, C_g).transpose(1, 2, 3, 4, 5, 0, 6)
     out = np.zeros((batch, Hp, Wp, G, C_g), dtype=taps.dtype)  # (N, Hp, Wp, G, C/G)
+    # BEGIN SOLUTION
     for i in range(kh):  # a loop over the k_h * k_w taps, each a strided add over all pixels
         for j in range(kw):
             top, left = dh * i, dw * j
             rows = slice(top, top + (Ho - 1) * sh + 1, sh)
             cols = slice(left, left + (Wo - 1) * sw + 1, sw)
             out[:, rows, cols] += taps[i, j]  # (N, Ho, Wo, G, C/G)
+    # END SOLUTION
     out = out.reshape(batch, Hp, Wp, G * C_g)[:, pt : pt + H, pl : pl + W]
     return out.transpose(0, 3, 1, 2)  # (N, C, H, W)

@@ -101,6 +101,7 @@ class TransposedConvolution2d(Function):
     def forward(ctx: Node, y: np.ndarray, w: np.ndarray, geometry: Any = None) -> np.ndarray:
         ctx.geometry = geometry
         G = geometry.groups
+        # BEGIN SOLUTION
         full = full_convolution_geometry(geometry)
         (H, W), (Ho, Wo), O, C = geometry.image_size, geometry.out_size, y.shape[1], w.shape[1] * G
         # The full convolution's patch matrix has $H W \cdot k_h k_w O$ entries, the
@@ -113,14 +114,17 @@ class TransposedConvolution2d(Function):
         # $Z_{ij} = Y W_{ij}$: one GEMM per group and tap (a single broadcast matmul)
         taps = pixel_rows(y, G)[:, None] @ weight_taps(w, G)  # (G, kh*kw, N*Ho*Wo, C/G)
         return col2im(taps, geometry, batch=y.shape[0])  # (N, C, H, W)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
         y, w = ctx.inputs
         need_y, need_w = ctx.needs_input_grad
+        # BEGIN SOLUTION
         gy = Convolution2d.apply(grad, w, geometry=ctx.geometry) if need_y else None
         gw = ConvolutionWeightGrad2d.apply(grad, y, geometry=ctx.geometry) if need_w else None
         return gy, gw
+        # END SOLUTION
 
 
 def conv_transpose2d_geometry(
@@ -162,8 +166,10 @@ def conv_transpose2d_geometry(
             f"{(sh, sw)} or dilation {(dh, dw)}"
         )
     # $H_{out} = (H_{in} - 1) s - 2p + d(k - 1) + \text{output\_padding} + 1$
+    # BEGIN SOLUTION
     H = (H_in - 1) * sh - 2 * ph + dh * (kh - 1) + oph + 1
     W = (W_in - 1) * sw - 2 * pw + dw * (kw - 1) + opw + 1
+    # END SOLUTION
     if H < 1 or W < 1:
         raise ValueError(
             f"{fn}: the output size ({H}, {W}) is not positive: input ({H_in}, {W_in}) is too "

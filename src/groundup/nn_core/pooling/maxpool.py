@@ -94,6 +94,7 @@ def max_pool2d_indices(x: np.ndarray, geometry: ConvGeometry) -> np.ndarray:
     (kh, kw), (sh, sw), (dh, dw) = geometry.kernel_size, geometry.stride, geometry.dilation
     (H, W), (Ho, Wo) = geometry.image_size, geometry.out_size
     pt, _, pl, _ = geometry.padding
+    # BEGIN SOLUTION
     win = windows(pad_image(x, geometry, value=-np.inf), geometry)  # (N, C, Ho, Wo, kh, kw), a view
     best = win[..., 0, 0].copy()  # (N, C, Ho, Wo) running maximum
     tap = np.zeros(best.shape, dtype=np.int64)  # which tap holds it
@@ -109,6 +110,7 @@ def max_pool2d_indices(x: np.ndarray, geometry: ConvGeometry) -> np.ndarray:
     cols = np.arange(Wo)[None, :] * sw + (tap % kw) * dw - pl  # (N, C, Ho, Wo)
     # a window with only -inf picks its first tap, which may be padding: move it inside
     return np.clip(rows, 0, H - 1) * W + np.clip(cols, 0, W - 1)
+    # END SOLUTION
 
 
 def max_pool2d(
@@ -146,8 +148,10 @@ def max_pool2d(
     N, C, H, W = x.shape
     indices = max_pool2d_indices(x.data, geometry)  # (N, C, Ho, Wo)
     # $y = x[\text{argmax}]$: a gather whose adjoint scatter-adds $g$ onto the maxima
+    # BEGIN SOLUTION
     plane = (np.arange(N)[:, None] * C + np.arange(C)[None, :])[:, :, None, None] * (H * W)
     y = x.reshape(-1)[plane + indices]  # (N, C, Ho, Wo)
+    # END SOLUTION
     if unbatched:
         y, indices = y.squeeze(0), indices[0]
     return (y, Tensor(indices)) if return_indices else y

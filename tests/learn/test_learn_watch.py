@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from groundup.learn import catalog
-from groundup.learn.watch import next_exercise
+from groundup.learn.watch import KEYS, next_exercise
 from groundup.learn.workspace import Workspace
 
 
@@ -39,6 +39,16 @@ class Tmux:
             time.sleep(0.05)
         raise AssertionError(f"{text!r} not on screen after {timeout} s:\n{self.screen()}")
 
+    def checks_done(self) -> int:
+        """How many checks have finished (each ends by printing the key line)."""
+        return self.screen().count(KEYS)
+
+    def wait_checks(self, n: int, timeout: float) -> None:
+        t0 = time.monotonic()
+        while self.checks_done() < n:
+            assert time.monotonic() - t0 < timeout, f"check {n} not done:\n{self.screen()}"
+            time.sleep(0.05)
+
 
 @pytest.mark.parametrize("mode", ["events", "poll"])
 def test_a_save_triggers_a_recheck_within_two_seconds(tmp_path: Path, mode: str) -> None:
@@ -62,14 +72,16 @@ def test_a_save_triggers_a_recheck_within_two_seconds(tmp_path: Path, mode: str)
             return
         tmux.run("send-keys", "-t", tmux.session, "h")
         tmux.wait_for("hint 1/3:", timeout=10)
-        tmux.run("send-keys", "-t", tmux.session, "l")
-        tmux.wait_for("✅ seeding", timeout=10)
-        # n: the first exercise of the track not passed yet is started and checked
         nxt = next_exercise(ws)
         assert nxt is not None and nxt != "seeding"
+        tmux.run("send-keys", "-t", tmux.session, "l")
+        tmux.wait_for(f"⬜ {nxt}", timeout=10)
+        # n: the first exercise of the track not passed yet is started and checked
+        done = tmux.checks_done()
         tmux.run("send-keys", "-t", tmux.session, "n")
         tmux.wait_for(f"re-checking {nxt} (next exercise)", timeout=10)
-        tmux.wait_for(f"not implemented yet: {nxt}:", timeout=240)
+        tmux.wait_checks(done + 1, timeout=240)
+        assert f"not implemented yet: {nxt}:" in tmux.screen()
         assert ws.current() == nxt
         # r: the learner's file goes back to the stub, their version is kept as .bak
         (module,) = catalog.get_exercise(nxt).modules
@@ -77,12 +89,15 @@ def test_a_save_triggers_a_recheck_within_two_seconds(tmp_path: Path, mode: str)
         stub = theirs.read_text()
         theirs.write_text(stub + "\n# my attempt\n")
         tmux.wait_for(f"re-checking {nxt} (file saved)", timeout=10)
+        tmux.wait_checks(done + 2, timeout=240)  # keys are read between checks
         tmux.run("send-keys", "-t", tmux.session, "r")
         tmux.wait_for(f"re-checking {nxt} (reset)", timeout=10)
         assert theirs.read_text() == stub
         assert theirs.with_name(theirs.name + ".bak").read_text().endswith("# my attempt\n")
+        tmux.wait_checks(done + 3, timeout=240)
         tmux.run("send-keys", "-t", tmux.session, "c")  # c: check again on request
         tmux.wait_for(f"re-checking {nxt} (asked)", timeout=10)
+        tmux.wait_checks(done + 4, timeout=240)
         tmux.run("send-keys", "-t", tmux.session, "q")
         t0 = time.monotonic()
         while subprocess.run([*tmux.base, "has-session", "-t", tmux.session]).returncode == 0:

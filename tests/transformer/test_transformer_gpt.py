@@ -198,3 +198,13 @@ def test_gpt_bad_input_messages():
     assert model.generate(np.zeros((1, 6), dtype=np.int64), 2, generator=0).shape == (1, 8)
     with pytest.raises(ValueError, match="top_p must be in"):
         sample_next(np.zeros((1, 3)), 1.0, top_p=1.5)
+
+
+def test_sample_next_temperature_reshapes_the_distribution():
+    r"""Sampling at temperature $\tau$ draws from $p_i^{1/\tau} / \sum_j p_j^{1/\tau}$."""
+    p = np.array([0.5, 0.3, 0.15, 0.05])
+    logits = np.repeat(np.log(p)[None], 4000, axis=0)  # one draw per row
+    for tau in (0.5, 2.0):
+        freq = np.bincount(sample_next(logits, tau, generator=0), minlength=4) / 4000
+        q = p ** (1 / tau) / (p ** (1 / tau)).sum()
+        assert np.abs(freq - q).max() < 0.03, (tau, freq, q)

@@ -100,3 +100,18 @@ def test_char_tokenizer(tmp_path):
         tok.decode([8])
     tok.save(tmp_path / "c.json")
     assert load_tokenizer(tmp_path / "c.json").chars == tok.chars
+
+
+def test_bpe_encode_applies_merges_in_the_order_learned():
+    tok = ByteBPETokenizer([(98, 99), (97, 98)])  # (b,c) -> 256 first, then (a,b) -> 257
+    assert tok.encode("abc") == [97, 256]  # rank order, not left to right
+    assert tok.encode("abd") == [257, 100]
+
+
+def test_bpe_training_breaks_count_ties_by_the_smallest_pair():
+    assert ByteBPETokenizer.train("abcd abcd", vocab_size=258).merges == [(97, 98), (99, 100)]
+
+
+def test_char_alphabet_is_sorted():
+    tok = CharTokenizer.train("hello")
+    assert tok.chars == ["e", "h", "l", "o"] and tok.encode("hole") == [1, 3, 2, 0]

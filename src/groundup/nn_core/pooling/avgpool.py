@@ -87,28 +87,34 @@ def avg_pool2d(
     (kh, kw), (sh, sw), (Ho, Wo) = geometry.kernel_size, geometry.stride, geometry.out_size
     ph, pw = geometry.padding[0], geometry.padding[2]
     # $\sum_{(p,q) \in \Omega_{hw}} \tilde x$: a depthwise convolution with ones
+    # BEGIN SOLUTION
     ones = np.ones((C, 1, kh, kw), dtype=x.dtype)
     window_sum = Convolution2d.apply(x, ones, geometry=geometry)  # (N, C, Ho, Wo)
+    # END SOLUTION
     if divisor_override is not None:
         if divisor_override == 0:
             raise ValueError("avg_pool2d: divisor_override must be non-zero")
         y = window_sum / float(divisor_override)
     else:
+        # BEGIN SOLUTION
         rows = _window_sizes(H, Ho, kh, sh, ph, count_include_pad)  # (Ho,)
         cols = _window_sizes(W, Wo, kw, sw, pw, count_include_pad)  # (Wo,)
         # $|\Omega_{hw}|$ = rows(h) * cols(w)
         y = window_sum * (1.0 / np.outer(rows, cols)).astype(x.dtype)  # (N, C, Ho, Wo)
+        # END SOLUTION
     return y.squeeze(0) if unbatched else y
 
 
 def _adaptive_matrix(n: int, n_out: int, dtype: np.dtype) -> np.ndarray:
     r"""$A$ of shape ``(n_out, n)``: row $i$ averages $\lfloor i n/n_o \rfloor .. \lceil (i+1) n/n_o \rceil - 1$."""
+    # BEGIN SOLUTION
     i = np.arange(n_out)
     start = (i * n) // n_out
     end = -((-(i + 1) * n) // n_out)  # ceil
     p = np.arange(n)
     inside = (p[None, :] >= start[:, None]) & (p[None, :] < end[:, None])  # (n_out, n)
     return (inside / (end - start)[:, None]).astype(dtype)
+    # END SOLUTION
 
 
 def _output_pair(output_size: int | Sequence[int | None] | None, H: int, W: int) -> tuple[int, int]:
@@ -148,10 +154,12 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | Sequence[int | None] |
     Ho, Wo = _output_pair(output_size, H, W)
     if (Ho, Wo) == (1, 1):  # global average pooling
         return x.mean(dim=(-2, -1), keepdim=True)
+    # BEGIN SOLUTION
     A_H = _adaptive_matrix(H, Ho, x.dtype)  # (Ho, H)
     A_W = _adaptive_matrix(W, Wo, x.dtype)  # (Wo, W)
     # $y = A_H\, x\, A_W^\top$
     return (A_H @ x) @ A_W.T  # (N, C, Ho, Wo)
+    # END SOLUTION
 
 
 class AvgPool2d(Module):

@@ -46,15 +46,18 @@ def nearest_indices(n: int, m: int, scale_factor: float | None = None) -> np.nda
     """
     if m == n:
         return np.arange(m)
+    # BEGIN SOLUTION
     scale = np.float32(_scale(n, m, scale_factor))
     src = np.floor(np.arange(m, dtype=np.float32) * scale).astype(np.int64)
     return np.minimum(src, n - 1)
+    # END SOLUTION
 
 
 def linear_matrix(
     n: int, m: int, align_corners: bool, scale_factor: float | None, dtype: np.dtype
 ) -> np.ndarray:
     r"""$A$ of shape ``(m, n)``: output $h$ = $(1-\lambda)\,x_{i_0} + \lambda\, x_{i_1}$."""
+    # BEGIN SOLUTION
     h = np.arange(m, dtype=np.float64)
     if align_corners:
         # $u = h (n-1)/(m-1)$
@@ -69,6 +72,7 @@ def linear_matrix(
     np.add.at(A, (np.arange(m), i0), 1.0 - lam)
     np.add.at(A, (np.arange(m), i1), lam)
     return A.astype(dtype)
+    # END SOLUTION
 
 
 def _pair_or_none(value: float | Sequence[float] | None, name: str) -> tuple[float, float] | None:
@@ -133,14 +137,18 @@ def interpolate(
         raise ValueError(f"interpolate: output size ({Ho}, {Wo}) must be positive")
     sh, sw = (None, None) if scales is None else (float(scales[0]), float(scales[1]))
     if mode == "nearest":
+        # BEGIN SOLUTION
         rows, cols = nearest_indices(H, Ho, sh), nearest_indices(W, Wo, sw)
         # copies: each output pixel reads one source pixel
         return x[:, :, rows][:, :, :, cols]  # (N, C, Ho, Wo)
+        # END SOLUTION
     corners = bool(align_corners)
+    # BEGIN SOLUTION
     A_H = linear_matrix(H, Ho, corners, sh, x.dtype)  # (Ho, H)
     A_W = linear_matrix(W, Wo, corners, sw, x.dtype)  # (Wo, W)
     # $y = A_H\, x\, A_W^\top$
     return (A_H @ x) @ A_W.T  # (N, C, Ho, Wo)
+    # END SOLUTION
 
 
 class Upsample(Module):

@@ -213,3 +213,41 @@ def test_bad_decoding_arguments_are_named():
         model(np.ones((1, 2), int), np.ones((1, 2), int), teacher_forcing_ratio=1.5)
     with pytest.raises(ValueError, match=r"attention must be 'additive' or 'dot', got 'cosine'"):
         Seq2Seq(Seq2SeqConfig(5, 5, attention="cosine"))
+
+
+def test_greedy_decoding_pads_every_row_after_its_eos():
+    model = _model("additive", 1)
+    tokens, attention = model.greedy_decode(_src(16, 6, np.random.default_rng(1)), max_len=12)
+    eos, pad = model.config.eos_idx, model.config.pad_idx
+    ended_early = 0
+    for row in tokens.tolist():
+        if eos in row[:-1]:
+            ended_early += 1
+            assert set(row[row.index(eos) + 1 :]) == {pad}, row
+    assert 0 < ended_early < len(tokens)  # rows ended at different steps: padding was needed
+    assert attention.shape[:2] == tokens.shape
+
+
+def test_a_finished_hypothesis_keeps_its_place_in_the_beam():
+    # after BOS: a or b; after a: EOS .45 or a; after b: almost surely b
+    chain = np.log(
+        np.array(
+            [
+                [0.0, 0.0, 0.5, 0.5],
+                [0.25, 0.25, 0.25, 0.25],
+                [0.0, 0.45, 0.55, 0.0],
+                [0.0, 0.1, 0.0, 0.9],
+            ]
+        )
+        + 1e-300
+    )
+    widths = []
+
+    def step(y, state):
+        widths.append(len(y))
+        return chain[y], state
+
+    beam_search(step, np.zeros((1, 1)), 0, 1, beam_width=3, max_len=4)
+    # step 1 fills the 3 slots (a, b and an impossible third); step 2 keeps b b (.45), a a (.275)
+    # and a EOS (.225, finished): the finished one holds a slot, so step 3 extends 2, not 3
+    assert widths[:3] == [1, 3, 2]

@@ -117,6 +117,11 @@ def test_catalogue_is_consistent() -> None:
                 assert (catalog.repo_root() / item.lesson).is_file(), item.lesson
     linked = [i.lesson for t in tracks.values() for i in t.items() if i.lesson]
     assert len(linked) >= 20
+    # every exercise shows up in some syllabus (so in `groundup progress`)
+    in_tracks = {e for t in tracks.values() for i in t.items() for e in i.exercises}
+    assert [e for e in exs if e not in in_tracks] == []
+    # every starred item of the implementation curriculum whose module exists has an exercise
+    assert [i.title for i in starred if i.available and not i.exercises] == []
 
 
 def test_unknown_exercise_and_track_errors_list_the_known_ones() -> None:

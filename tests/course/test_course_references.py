@@ -62,7 +62,9 @@ def test_course_reference_finder_and_resolver() -> None:
 
 
 MILESTONE = re.compile(r"groundup run ([a-z0-9][a-z0-9-]*)")
-EXERCISE = re.compile(r"groundup check ([a-z0-9][a-z0-9-]*)")
+EXERCISE = re.compile(r"groundup (?:check|learn start) ([a-z0-9][a-z0-9-]*)")
+WORKBENCH_LIST = re.compile(r"Workbench(?: exercises?)?:(.*?)(?:\n- |\n\n|$)", re.DOTALL)
+NAME = re.compile(r"`([a-z0-9][a-z0-9-]*)`")
 
 
 @pytest.mark.parametrize(
@@ -74,5 +76,7 @@ def test_course_milestones_and_exercises_named_exist(page: Path) -> None:
 
     text = page.read_text(encoding="utf-8")
     unknown = [f"milestone {m}" for m in MILESTONE.findall(text) if m not in all_milestones()]
-    unknown += [f"exercise {e}" for e in EXERCISE.findall(text) if e not in exercises()]
+    named = EXERCISE.findall(text)
+    named += [n for block in WORKBENCH_LIST.findall(text) for n in NAME.findall(block)]
+    unknown += [f"exercise {e}" for e in named if e not in exercises()]
     assert not unknown, f"{page.relative_to(COURSE)} names what does not exist: {unknown}"

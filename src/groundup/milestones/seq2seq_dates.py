@@ -232,7 +232,7 @@ def train(ctx: RunContext) -> dict[str, Any]:
     from groundup.sequence.recurrent import Seq2Seq, Seq2SeqConfig
 
     q = ctx.quick
-    steps = ctx.option("steps", 40 if q else 800)
+    steps = ctx.option("steps", 40 if q else 1200)
     batch_size = ctx.option("batch_size", 32 if q else 64)
     n_test = ctx.option("n_test", 100 if q else 2000)
     train_days, test_days = split_dates(ctx.rng(1))
@@ -312,12 +312,12 @@ MILESTONE = Milestone(
         "held_out_forms_accuracy >= 0.95 (exact match, greedy, the 5 forms never seen in"
         " training, pooled, on unseen dates) and test_accuracy >= 0.95 (unseen dates)"
     ),
-    expected_time="~3 min wall, ~80 s CPU (OPENBLAS_NUM_THREADS=1; see docs/results.md)",
+    expected_time="~2-4 min wall, ~105 s CPU (OPENBLAS_NUM_THREADS=1; see docs/results.md)",
     train=train,
     check=_check,
     variants={"--set attention=dot": "Luong's (general) dot score instead of the additive one"},
     options={
-        "steps": "training steps (default 800)",
+        "steps": "training steps (default 1200)",
         "batch_size": "examples per step (default 64)",
         "lr": "Adam learning rate, cosine-annealed to 1e-4 (default 3e-3)",
         "attention": "additive (default) or dot",

@@ -128,8 +128,8 @@ HELD_OUT_TEMPLATES = [
   "2021 03 03" and "20210303"; padded numbers between dots in "03.03.21" (day first:
   the leading four-digit year is what says year first). Without "2021.3.3" in training
   (the only year-first dots were "2021. March 3." and "2021. 3. 3.", with spaces) this
-  form was seed-dependent, 9-80% over seeds 0-3: "a dot between numbers means day
-  first" was all the data said (see ``docs/results.md``).
+  form was seed-dependent, 9-80% over seeds 0-4, and the target was met on 2 of the 5:
+  "a dot between numbers means day first" was all the data said (``docs/results.md``).
 * ``{MON} {ord}, {Y}`` ("MAR 3rd, 2021"): "MAR" in "03 MAR 21"; name, ordinal in
   "march 3rd 2021"; comma before the year in "March 3, 2021".
 """
@@ -312,7 +312,7 @@ MILESTONE = Milestone(
         "held_out_forms_accuracy >= 0.95 (exact match, greedy, the 5 forms never seen in"
         " training, pooled, on unseen dates) and test_accuracy >= 0.95 (unseen dates)"
     ),
-    expected_time="~2-4 min wall, ~105 s CPU (OPENBLAS_NUM_THREADS=1; see docs/results.md)",
+    expected_time="~1.5-4 min wall, 75-115 s CPU (OPENBLAS_NUM_THREADS=1; see docs/results.md)",
     train=train,
     check=_check,
     variants={"--set attention=dot": "Luong's (general) dot score instead of the additive one"},

@@ -251,3 +251,23 @@ def test_a_finished_hypothesis_keeps_its_place_in_the_beam():
     # step 1 fills the 3 slots (a, b and an impossible third); step 2 keeps b b (.45), a a (.275)
     # and a EOS (.225, finished): the finished one holds a slot, so step 3 extends 2, not 3
     assert widths[:3] == [1, 3, 2]
+
+
+@pytest.mark.parametrize("attention", ["additive", "dot"])
+def test_decoder_step_is_bahdanau_wiring(attention):
+    r"""$c_t, \alpha_t = \mathrm{att}(s_{t-1}, h)$; $s_t = \mathrm{GRU}([E y_{t-1}; c_t], s_{t-1})$; logits $= W_o[s_t; c_t; E y_{t-1}]$."""
+    from groundup import cat
+
+    model = _model(attention, 3)
+    rng = np.random.default_rng(3)
+    memory, s0 = model.encode(_src(3, 5, rng))
+    s_prev = Tensor(s0.data + rng.normal(size=s0.shape))  # a state that is not s_0
+    y_prev = np.array([1, 4, 6])
+    logits, s, alpha = model.decode_step(y_prev, s_prev, memory)
+    keys, keys_proj, mask = memory
+    e = model.tgt_embedding(y_prev)
+    c, expected_alpha = model.attention(s_prev, keys, mask, keys_proj=keys_proj)  # from s_{t-1}
+    expected_s = model.cell(cat([e, c], dim=-1), s_prev)
+    assert_close(alpha.data, expected_alpha.data, rtol=1e-12)
+    assert_close(s.data, expected_s.data, rtol=1e-12)
+    assert_close(logits.data, model.out(cat([expected_s, c, e], dim=-1)).data, rtol=1e-12)

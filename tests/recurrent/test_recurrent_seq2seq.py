@@ -229,14 +229,15 @@ def test_greedy_decoding_pads_every_row_after_its_eos():
 
 
 def test_a_finished_hypothesis_keeps_its_place_in_the_beam():
-    # after BOS: a or b; after a: EOS .45 or a; after b: almost surely b
+    # tokens: 0 BOS, 1 EOS, 2 a, 3 b, 4 c
     chain = np.log(
         np.array(
             [
-                [0.0, 0.0, 0.5, 0.5],
-                [0.25, 0.25, 0.25, 0.25],
-                [0.0, 0.45, 0.55, 0.0],
-                [0.0, 0.1, 0.0, 0.9],
+                [0.0, 0.0, 0.5, 0.25, 0.25],  # after BOS: a .5, b .25, c .25
+                [0.2] * 5,  # (after EOS: unused)
+                [0.0, 0.3, 0.7, 0.0, 0.0],  # after a: EOS .3, a .7
+                [0.0, 0.0, 0.0, 0.5, 0.5],  # after b: b or c
+                [0.0, 0.0, 0.0, 0.5, 0.5],  # after c: b or c
             ]
         )
         + 1e-300
@@ -247,10 +248,11 @@ def test_a_finished_hypothesis_keeps_its_place_in_the_beam():
         widths.append(len(y))
         return chain[y], state
 
-    beam_search(step, np.zeros((1, 1)), 0, 1, beam_width=3, max_len=4)
-    # step 1 fills the 3 slots (a, b and an impossible third); step 2 keeps b b (.45), a a (.275)
-    # and a EOS (.225, finished): the finished one holds a slot, so step 3 extends 2, not 3
-    assert widths[:3] == [1, 3, 2]
+    beam_search(step, np.zeros((1, 1)), 0, 1, beam_width=3, max_len=6)
+    # step 2 keeps a a (.35), a EOS (.15, finished) and b b (.125): 2 live. Step 3 fills the
+    # 3 - 1 = 2 free slots with a a a (.245) and a a EOS (.105, finished): 1 live, so step 4
+    # extends one prefix (a beam that ignores finished ones would also keep b b b: 2)
+    assert widths[:4] == [1, 3, 2, 1]
 
 
 @pytest.mark.parametrize("attention", ["additive", "dot"])

@@ -81,7 +81,6 @@ def train(ctx: RunContext) -> dict[str, Any]:
     return {
         "data": dataset,
         "variant": variant,
-        "parameters": sum(p.numel() for p in model.parameters()),
         "train_seconds": round(ctx.elapsed(), 1),
         **summary,
     }

@@ -72,7 +72,6 @@ def train(ctx: RunContext) -> dict[str, Any]:
     return {
         "data": dataset,
         "hidden": list(hidden),
-        "parameters": sum(p.numel() for p in model.parameters()),
         **summary,
     }
 

@@ -99,7 +99,6 @@ def train(ctx: RunContext) -> dict[str, Any]:
     return {
         "width": width,
         "train_images": len(X_train),
-        "parameters": sum(p.numel() for p in model.parameters()),
         **summary,
     }
 

@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 
 from groundup.milestones.base import Milestone, RunContext
+from groundup.milestones.training import count_parameters
 
 MONTHS = [datetime.date(2000, m, 1).strftime("%B") for m in range(1, 13)]
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -293,7 +294,7 @@ def train(ctx: RunContext) -> dict[str, Any]:
         "batch_size": batch_size,
         "train_seconds": round(train_seconds, 1),
         "train_cpu_seconds": round(train_cpu, 1),
-        "parameters": sum(p.numel() for p in model.parameters()),
+        "parameters": count_parameters(model),
         "n_train_days": len(train_days),
         "n_test_days": len(test_days),
     }

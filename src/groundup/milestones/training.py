@@ -142,8 +142,13 @@ def evaluate(
     return total_loss / len(X), correct / len(X)
 
 
+def count_parameters(model: Any) -> int:
+    """The number of scalars in ``model.parameters()`` (what papers call the model's size)."""
+    return sum(p.numel() for p in model.parameters())
+
+
 def train_classifier(ctx: RunContext, setup: ClassifierSetup) -> dict[str, Any]:
-    """Train ``setup.model``; return the summary (final and best test accuracy, throughput)."""
+    """Train ``setup.model``; return the summary (size, final and best test accuracy, throughput)."""
     from groundup.optimization.losses.cross_entropy import cross_entropy
 
     rng = ctx.rng(1)  # data order and augmentation
@@ -199,6 +204,7 @@ def train_classifier(ctx: RunContext, setup: ClassifierSetup) -> dict[str, Any]:
             bar.advance(0, epoch=epoch + 1, test_acc=test_acc)
             save_training_state(ctx, setup, epoch, rng, {"best_test_accuracy": best})
     return {
+        "parameters": count_parameters(setup.model),
         "test_accuracy": test_acc,
         "test_loss": test_loss,
         "best_test_accuracy": best,

@@ -25,7 +25,7 @@ import numpy as np
 
 from groundup import Tensor, no_grad
 from groundup.milestones.base import Milestone, RunContext
-from groundup.milestones.training import load_training_state, save_training_state
+from groundup.milestones.training import count_parameters, load_training_state, save_training_state
 
 
 def psnr(estimate: np.ndarray, clean: np.ndarray) -> float:
@@ -114,7 +114,7 @@ def train(ctx: RunContext) -> dict[str, Any]:
         "sigma": sigma,
         "psnr_noisy_db": round(psnr(noisy_test, X_test), 2),
         "psnr_denoised_db": round(psnr(denoised, X_test), 2),
-        "parameters": sum(p.numel() for p in model.parameters()),
+        "parameters": count_parameters(model),
         "epochs": epochs,
     }
 

@@ -63,8 +63,7 @@ def train(ctx: RunContext) -> dict[str, Any]:
         scheduler=scheduler,
         augment=(lambda xb, rng: random_shift(xb, rng, shift)) if shift > 0 else None,
     )
-    summary = train_classifier(ctx, setup)
-    return {"parameters": sum(p.numel() for p in model.parameters()), **summary}
+    return train_classifier(ctx, setup)
 
 
 MILESTONE = Milestone(

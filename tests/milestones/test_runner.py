@@ -9,8 +9,9 @@ import pytest
 
 import groundup.milestones as registry
 from groundup.errors import GroundupError
-from groundup.milestones.base import Milestone, RunContext, write_atomic
+from groundup.milestones.base import Milestone, RunContext
 from groundup.milestones.runner import run_milestone
+from groundup.utils.atomic_io import atomic_write
 
 
 def _toy_train(ctx: RunContext) -> dict:
@@ -100,12 +101,12 @@ def test_bad_option_value_names_the_option(tmp_path):
         )
 
 
-def test_write_atomic_leaves_the_old_file_when_writing_fails(tmp_path):
+def test_atomic_write_leaves_the_old_file_when_writing_fails(tmp_path):
     path = tmp_path / "progress.json"
-    write_atomic(path, '{"ok": 1}')
+    atomic_write(path, '{"ok": 1}')
 
     with pytest.raises(TypeError):  # fails half-way, inside the write
-        write_atomic(path, object())  # type: ignore[arg-type]
+        atomic_write(path, object())  # type: ignore[arg-type]
     assert json.loads(path.read_text()) == {"ok": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["progress.json"]
 

@@ -9,7 +9,7 @@ from types import ModuleType
 import numpy as np
 import pytest
 
-from groundup.utils import data_utils, math_utils, metrics, seeding, tensor_utils
+from groundup.utils import atomic_io, data_utils, math_utils, metrics, seeding, tensor_utils
 
 
 @pytest.fixture(autouse=True)
@@ -24,7 +24,7 @@ def _restore_global_generators():
 
 @pytest.mark.parametrize(
     "module",
-    [math_utils, tensor_utils, seeding, data_utils, metrics],
+    [math_utils, tensor_utils, seeding, data_utils, metrics, atomic_io],
     ids=lambda m: m.__name__.rsplit(".", 1)[-1],
 )
 def test_docstring_examples(module: ModuleType) -> None:

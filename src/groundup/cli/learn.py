@@ -146,10 +146,10 @@ def export(file: str = typer.Argument(..., help="Where to write the progress (JS
     import json
     from pathlib import Path
 
-    from groundup.learn.workspace import atomic_write_text
+    from groundup.utils.atomic_io import atomic_write
 
     data = _ws().load_progress()
-    atomic_write_text(Path(file).resolve(), json.dumps(data, indent=2, sort_keys=True) + "\n")
+    atomic_write(Path(file).resolve(), json.dumps(data, indent=2, sort_keys=True) + "\n")
     typer.echo(f"exported {len(data['exercises'])} exercises to {file}")
 
 

@@ -59,14 +59,15 @@ def progress(
 
     from groundup.learn import catalog
     from groundup.learn import progress as prog
-    from groundup.learn.workspace import Workspace, atomic_write_text
+    from groundup.learn.workspace import Workspace
+    from groundup.utils.atomic_io import atomic_write
 
     ws = Workspace.find()
     t = catalog.get_track(track or ws.track)
     data = ws.load_progress()
     if markdown:
         path = ws.root / "PROGRESS.md"
-        atomic_write_text(path, prog.render_markdown(data, t))
+        atomic_write(path, prog.render_markdown(data, t))
         typer.echo(f"wrote {path}")
         return
     Console().print(prog.render_table(data, t))

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import platformdirs
 
+from groundup.utils.atomic_io import atomic_write
+
 
 def cache_dir() -> Path:
     """The root of the data cache (created if missing).
@@ -69,15 +71,15 @@ def atomic_path(final: Path) -> Iterator[Path]:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically; return ``path``."""
-    with atomic_path(Path(path)) as tmp:
-        tmp.write_bytes(data)
+    """Write ``data`` to ``path`` atomically (:func:`groundup.utils.atomic_io.atomic_write`); return ``path``."""
+    atomic_write(path, data)
     return Path(path)
 
 
 def atomic_write_text(path: Path, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically; return ``path``."""
-    return atomic_write_bytes(path, text.encode("utf-8"))
+    atomic_write(path, text)
+    return Path(path)
 
 
 def atomic_copy(src: Path, dst: Path) -> Path:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +23,7 @@ from groundup.errors import GroundupError
 from groundup.learn import catalog
 from groundup.learn.overlay import MARKER_FILE, find_workspace
 from groundup.learn.regions import make_stub, sha256_text
+from groundup.utils.atomic_io import atomic_write
 
 PROGRESS_FILE = "progress.json"
 FORMAT = 1
@@ -32,21 +32,6 @@ FORMAT = 1
 def now() -> str:
     """The current UTC time, ISO 8601 to the second."""
     return datetime.now(UTC).replace(microsecond=0).isoformat()
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so a crash at any moment leaves the old or the new file, whole."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class Workspace:
@@ -125,7 +110,7 @@ class Workspace:
 
     def save_progress(self, data: dict[str, Any]) -> None:
         """Write the progress record atomically, sorted and indented (readable, diffable)."""
-        atomic_write_text(self.progress_path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+        atomic_write(self.progress_path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
     def record(self, exercise_id: str, **fields: Any) -> dict[str, Any]:
         """Merge ``fields`` into the exercise's progress entry and save."""
@@ -177,7 +162,7 @@ class Workspace:
             path.parent.mkdir(parents=True, exist_ok=True)
             if reset and path.exists():
                 path.replace(path.with_name(path.name + ".bak"))
-            atomic_write_text(path, stub)
+            atomic_write(path, stub)
         data = self.load_progress()
         entry = data["exercises"].setdefault(exercise_id, {})
         entry.setdefault("started", now())

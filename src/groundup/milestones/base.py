@@ -30,8 +30,6 @@ milestone must then finish in seconds (tests run it); the target is not checked.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -40,6 +38,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from groundup.utils.atomic_io import atomic_write
 
 
 @dataclass(frozen=True)
@@ -64,22 +64,6 @@ class Milestone:
     """Other ways to run it, as ``{"--set width=16": "~30 min: what it gives"}``, shown by ``--list``."""
     options: dict[str, str] = field(default_factory=dict)
     """The ``--set KEY=VALUE`` options it understands, with a help line each."""
-
-
-def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename: never half-written."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data.encode() if isinstance(data, str) else data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class RunContext:
@@ -218,7 +202,7 @@ class RunContext:
 
         buf = io.BytesIO()
         np.savez(buf, __meta__=np.array(json.dumps(meta)), **arrays)
-        write_atomic(self.checkpoint_path, buf.getvalue())
+        atomic_write(self.checkpoint_path, buf.getvalue())
         return self.checkpoint_path
 
     def load_checkpoint(self) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
@@ -241,7 +225,7 @@ class RunContext:
 
     def write_json(self, name: str, obj: Any) -> Path:
         path = self.out_dir / name
-        write_atomic(path, json.dumps(obj, indent=2, default=_json_default))
+        atomic_write(path, json.dumps(obj, indent=2, default=_json_default))
         return path
 
 

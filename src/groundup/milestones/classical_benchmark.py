@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from groundup.milestones.base import Milestone, RunContext, write_atomic
+from groundup.milestones.base import Milestone, RunContext
+from groundup.utils.atomic_io import atomic_write
 
 BEGIN = "<!-- results:classical-benchmark -->"
 END = "<!-- /results:classical-benchmark -->"
@@ -123,7 +124,7 @@ def train(ctx: RunContext) -> dict[str, Any]:
     if target:
         path = Path(target)
         old = path.read_text() if path.exists() else "# Results\n"
-        write_atomic(path, replace_section(old, table))
+        atomic_write(path, replace_section(old, table))
     gaps = [r["groundup_accuracy"] - r["sklearn_accuracy"] for r in rows]
     return {
         "rows": rows,

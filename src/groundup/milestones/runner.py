@@ -23,7 +23,8 @@ from typing import Any
 
 from groundup.errors import GroundupError
 from groundup.milestones import get
-from groundup.milestones.base import Milestone, RunContext, write_atomic
+from groundup.milestones.base import Milestone, RunContext
+from groundup.utils.atomic_io import atomic_write
 
 
 @dataclass
@@ -173,7 +174,7 @@ def plot_curves(metrics_path: Path, png_path: Path, title: str = "") -> Path | N
     buf = io.BytesIO()
     fig.savefig(buf, dpi=100, format="png")
     plt.close(fig)
-    write_atomic(png_path, buf.getvalue())
+    atomic_write(png_path, buf.getvalue())
     return png_path
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
 from collections import OrderedDict
 from typing import Any
@@ -30,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from groundup.foundations.computational_graph import Tensor
+from groundup.utils.atomic_io import atomic_file
 
 __all__ = ["load", "save"]
 
@@ -110,17 +110,8 @@ def save(obj: Any, path: str | os.PathLike[str]) -> None:
         arrays = {}
         tree = _flatten(obj, arrays)
         arrays[_TREE] = np.array(json.dumps(tree))
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            _write_npz(f, arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_file(path, "wb") as f:
+        _write_npz(f, arrays)
 
 
 def load(path: str | os.PathLike[str]) -> Any:

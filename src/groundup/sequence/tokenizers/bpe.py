@@ -32,30 +32,17 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import re
-import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["GPT2_SPLIT_PATTERN", "ByteBPETokenizer", "write_text_atomic"]
+from groundup.utils.atomic_io import atomic_write
+
+__all__ = ["GPT2_SPLIT_PATTERN", "ByteBPETokenizer"]
 
 GPT2_SPLIT_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?[^\W\d_]+| ?\d+| ?(?:[^\s\w]|_)+|\s+(?!\S)|\s+"""
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename: never half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _merge(ids: list[int], pair: tuple[int, int], new: int) -> list[int]:
@@ -229,7 +216,7 @@ class ByteBPETokenizer:
 
     def save(self, path: str | Path) -> None:
         """Write the merges and special tokens as JSON, atomically."""
-        write_text_atomic(Path(path), json.dumps(self.to_dict(), ensure_ascii=False))
+        atomic_write(path, json.dumps(self.to_dict(), ensure_ascii=False))
 
     @classmethod
     def load(cls, path: str | Path) -> ByteBPETokenizer:

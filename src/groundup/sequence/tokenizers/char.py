@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from groundup.sequence.tokenizers.bpe import write_text_atomic
+from groundup.utils.atomic_io import atomic_write
 
 __all__ = ["CharTokenizer"]
 
@@ -84,7 +84,7 @@ class CharTokenizer:
 
     def save(self, path: str | Path) -> None:
         """Write the alphabet as JSON (atomically: never a half-written file)."""
-        write_text_atomic(Path(path), json.dumps(self.to_dict(), ensure_ascii=False))
+        atomic_write(path, json.dumps(self.to_dict(), ensure_ascii=False))
 
     @classmethod
     def load(cls, path: str | Path) -> CharTokenizer:

@@ -1,0 +1,67 @@
+"""Writes that are atomic: a file is either the old one or the new one, whole.
+
+Everything groundup writes for a user (checkpoints, run summaries, tokenizers, a
+learner's progress and exercise files, cached datasets) goes through here. The bytes go
+to a temporary file *in the same directory*, are flushed to disk (``fsync``), and the
+file is renamed over the target with ``os.replace``, which is atomic on POSIX and
+Windows. A crash or an exception at any moment leaves the previous file untouched and no
+temporary file behind.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+__all__ = ["atomic_file", "atomic_write"]
+
+
+@contextmanager
+def atomic_file(path: str | os.PathLike, mode: str = "wb", **open_kwargs: Any) -> Iterator[IO]:
+    """An open temporary file that replaces ``path`` when the block ends without an error.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The file to write; its folder is created if missing.
+    mode : str
+        ``"wb"`` or ``"w"`` (then ``encoding="utf-8"`` unless given).
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "log.txt"
+    >>> with atomic_file(path, "w") as f:
+    ...     _ = f.write("epoch 1")
+    >>> path.read_text()
+    'epoch 1'
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if "b" not in mode:
+        open_kwargs.setdefault("encoding", "utf-8")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode, **open_kwargs) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
+    """Write ``data`` (bytes, or text as UTF-8) to ``path`` atomically.
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "notes.txt"
+    >>> atomic_write(path, "hello")
+    >>> path.read_text()
+    'hello'
+    """
+    with atomic_file(path, "wb") as f:
+        f.write(data.encode("utf-8") if isinstance(data, str) else data)

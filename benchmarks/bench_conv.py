@@ -117,7 +117,7 @@ def resnet18_step_pair(batch: int = 32, width: int = 64, seed: int = 0) -> Pair:
     from groundup.architectures.resnet import resnet18
     from groundup.nn.functional import cross_entropy
     from groundup.optimization.optimizers.sgd import SGD
-    from tests.conv.conv_twins import TorchBasicBlock, TorchResNet
+    from tests.architectures.torch_twins import TorchBasicBlock, TorchResNet
 
     rng = np.random.default_rng(seed)
     model = resnet18(num_classes=10, stem="cifar", width=width, generator=rng)

@@ -7,7 +7,7 @@ one file per phase or topic) holds one ``[[exercise]]`` table per exercise::
     id = "math-utils"                        # what the learner types
     title = "Stable softmax and logsumexp"
     modules = ["groundup.utils.math_utils"]  # files the learner writes (solution regions)
-    tests = ["tests/utils/test_utils_math.py"]  # pytest node ids / files (the module's own tests)
+    tests = ["tests/utils/test_math_utils.py"]  # pytest node ids / files (the module's own tests)
     k = ""                                   # optional pytest -k expression
     task = "one line: what to write"
     hints = ["a nudge", "the formula", "the shape bookkeeping"]

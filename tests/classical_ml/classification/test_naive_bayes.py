@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
 
 from groundup.classical_ml import GaussianNB, MultinomialNB
-from tests.classical.classical_a_checks import sklearn_checks
+from tests.classical_ml.sklearn_checks import sklearn_checks
 
 
 @sklearn_checks([GaussianNB(), MultinomialNB()])

@@ -14,7 +14,7 @@ from groundup import Tensor, nn
 from groundup.architectures import MLP
 from groundup.foundations.gradient_check import gradient_check
 from tests.helpers import assert_close
-from tests.nn.nn_testing import compare_module, copy_torch_weights, dtypes
+from tests.nn_core.nn_testing import compare_module, copy_torch_weights, dtypes
 
 
 @pytest.mark.parametrize("p", [0.1, 0.5, 0.8])

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sklearn.datasets import load_diabetes
 
 from groundup.classical_ml import LinearRegression, NotFittedError
-from tests.classical.classical_a_checks import sklearn_checks
+from tests.classical_ml.sklearn_checks import sklearn_checks
 
 
 @sklearn_checks([LinearRegression(), LinearRegression(solver="gd")])

@@ -13,7 +13,7 @@ import groundup.nn.functional as F
 from groundup import Tensor, nn
 from groundup.foundations.gradient_check import gradient_check
 from tests.helpers import assert_close, to_torch
-from tests.nn.nn_testing import compare_module, dtypes, seeds
+from tests.nn_core.nn_testing import compare_module, dtypes, seeds
 
 
 @given(

@@ -18,7 +18,7 @@ from sklearn.preprocessing import StandardScaler
 from groundup.classical_ml import SVC, LinearSVC
 from groundup.classical_ml.classification.smo import KernelRows, solve_smo
 from groundup.classical_ml.classification.svm import kernel_matrix
-from tests.classical.classical_a_checks import sklearn_checks
+from tests.classical_ml.sklearn_checks import sklearn_checks
 
 
 # The poly kernel is left out of the generic checks on purpose: on their unscaled data

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from groundup import Tensor, nn
 from tests.helpers import assert_close, to_torch
-from tests.recurrent.recurrent_twins import CELLS, KINDS, twins
+from tests.nn_core.recurrent.recurrent_twins import CELLS, KINDS, twins
 
 kinds = st.sampled_from(sorted(KINDS))
 dtypes = st.sampled_from([np.float32, np.float64])

@@ -14,7 +14,7 @@ import groundup.nn.functional as F
 from groundup import Tensor, nn
 from groundup.foundations.gradient_check import gradient_check
 from tests.helpers import assert_close, to_torch
-from tests.nn.nn_testing import compare_module, copy_torch_weights, dtypes, seeds
+from tests.nn_core.nn_testing import compare_module, copy_torch_weights, dtypes, seeds
 
 bn_options = st.fixed_dictionaries(
     {

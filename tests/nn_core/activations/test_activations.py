@@ -18,7 +18,7 @@ from groundup.foundations.gradient_check import gradient_check
 from groundup.nn_core.activations.erfc import erfc, erfc_exact
 from groundup.nn_core.activations.gelu import normal_cdf
 from tests.helpers import assert_close, to_torch
-from tests.nn.nn_testing import away_from_kinks, compare_module, dtypes, seeds
+from tests.nn_core.nn_testing import away_from_kinks, compare_module, dtypes, seeds
 
 # (name, our module factory, torch module factory, kinks for the finite-difference check)
 CASES = [

@@ -15,7 +15,7 @@ from groundup.architectures.vgg import VGG, vgg11, vgg16
 from groundup.nn_core.conv.conv2d import Conv2d
 from groundup.nn_core.layers.linear import Linear
 from groundup.optimization.optimizers.sgd import SGD
-from tests.conv.conv_twins import (
+from tests.architectures.torch_twins import (
     TorchBasicBlock,
     TorchBottleneck,
     TorchLeNet5,

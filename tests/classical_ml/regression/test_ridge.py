@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sklearn.datasets import load_diabetes
 
 from groundup.classical_ml import Ridge
-from tests.classical.classical_a_checks import sklearn_checks
+from tests.classical_ml.sklearn_checks import sklearn_checks
 
 
 @sklearn_checks([Ridge()])

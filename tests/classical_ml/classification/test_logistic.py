@@ -18,7 +18,7 @@ from sklearn.preprocessing import StandardScaler
 from groundup.classical_ml import LogisticRegression
 from groundup.classical_ml.base import ConvergenceWarning
 from groundup.classical_ml.classification.logistic import minimize_lbfgs
-from tests.classical.classical_a_checks import sklearn_checks
+from tests.classical_ml.sklearn_checks import sklearn_checks
 
 
 @sklearn_checks([LogisticRegression(), LogisticRegression(solver="newton")])

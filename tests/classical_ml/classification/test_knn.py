@@ -18,7 +18,7 @@ from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, loa
 
 from groundup.classical_ml import KNeighborsClassifier, KNeighborsRegressor
 from groundup.classical_ml.classification import knn
-from tests.classical.classical_a_checks import sklearn_checks
+from tests.classical_ml.sklearn_checks import sklearn_checks
 
 
 @sklearn_checks(

@@ -24,3 +24,34 @@ def test_a_failure_inside_the_block_keeps_the_old_file_and_no_temporary(tmp_path
         f.write("half of the new")
         raise RuntimeError("boom")
     assert path.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["model.npz"]
+
+
+@pytest.mark.parametrize("umask, expected", [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_a_new_file_gets_the_users_normal_mode(tmp_path, umask, expected):
+    """mkstemp makes 0600 files; what we write must look like any file the user makes."""
+    import os
+    import stat
+
+    old = os.umask(umask)
+    try:
+        atomic_write(tmp_path / "progress.json", "{}")
+        (tmp_path / "plain.txt").write_text("{}")  # what open() gives, for comparison
+    finally:
+        os.umask(old)
+    mode = stat.S_IMODE((tmp_path / "progress.json").stat().st_mode)
+    assert mode == expected == stat.S_IMODE((tmp_path / "plain.txt").stat().st_mode), oct(mode)
+
+
+def test_replacing_a_file_keeps_its_mode(tmp_path):
+    import os
+    import stat
+
+    path = tmp_path / "run.sh"
+    path.write_text("old")
+    os.chmod(path, 0o750)
+    old = os.umask(0o077)
+    try:
+        atomic_write(path, "new")
+    finally:
+        os.umask(old)
+    assert path.read_text() == "new" and stat.S_IMODE(path.stat().st_mode) == 0o750

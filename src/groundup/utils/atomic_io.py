@@ -5,7 +5,9 @@ learner's progress and exercise files, cached datasets) goes through here. The b
 to a temporary file *in the same directory*, are flushed to disk (``fsync``), and the
 file is renamed over the target with ``os.replace``, which is atomic on POSIX and
 Windows. A crash or an exception at any moment leaves the previous file untouched and no
-temporary file behind.
+temporary file behind. The file gets the mode any file the user makes would get
+(``0o666`` less the umask), or keeps the mode of the file it replaces; ``mkstemp``'s
+owner-only ``0o600`` is not left on it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,28 @@ from pathlib import Path
 from typing import IO, Any
 
 __all__ = ["atomic_file", "atomic_write"]
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where the OS allows (Linux >= 4.7)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)  # elsewhere the only way to read it is to set it
+    os.umask(mask)
+    return mask
+
+
+def _mode_for(path: Path) -> int:
+    """The mode of the file being replaced, else what ``open(path, "w")`` would create."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
 
 
 @contextmanager
@@ -45,6 +69,8 @@ def atomic_file(path: str | os.PathLike, mode: str = "wb", **open_kwargs: Any) -
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, mode, **open_kwargs) as f:
+            if hasattr(os, "fchmod"):  # POSIX; on Windows the mode bits mean little
+                os.fchmod(fd, _mode_for(path))
             yield f
             f.flush()
             os.fsync(f.fileno())

@@ -1,0 +1,85 @@
+r"""Gymnasium environments for the agents: vector environments, their end-of-episode
+observations, and deterministic evaluation.
+
+On-policy agents (A2C, PPO) step ``num_envs`` copies at once through
+``gymnasium.vector``. :func:`make_vector_env` asks for the *same-step* autoreset: when a
+copy's episode ends, ``step`` already returns the next episode's first observation and
+puts the final one in ``info["final_obs"]``. :func:`final_observations` recovers
+$s'_t$ for every copy — the value a truncated episode is bootstrapped from. (With
+Gymnasium's default next-step autoreset the step after an end would instead be a fake
+transition; the replay buffer handles that mode for off-policy agents.)
+
+>>> envs = make_vector_env("CartPole-v1", num_envs=2, seed=0)
+>>> obs, _ = envs.reset(seed=0)
+>>> obs.shape
+(2, 4)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+__all__ = ["evaluate_policy", "final_observations", "make_env", "make_vector_env"]
+
+
+def make_env(env_id: str | Callable[[], gym.Env], **kwargs: Any) -> gym.Env:
+    """``gym.make(env_id)``, or ``env_id()`` when given a constructor."""
+    return env_id(**kwargs) if callable(env_id) else gym.make(env_id, **kwargs)
+
+
+def make_vector_env(
+    env_id: str | Callable[[], gym.Env], num_envs: int, seed: int = 0
+) -> gym.vector.VectorEnv:
+    """``num_envs`` synchronous copies with same-step autoreset; action space seeded."""
+    if num_envs < 1:
+        raise ValueError(f"num_envs must be positive, got {num_envs}")
+    envs = gym.vector.SyncVectorEnv(
+        [lambda: make_env(env_id) for _ in range(num_envs)],
+        autoreset_mode=gym.vector.AutoresetMode.SAME_STEP,
+    )
+    envs.action_space.seed(seed)
+    return envs
+
+
+def final_observations(next_obs: np.ndarray, info: dict[str, Any], done: np.ndarray) -> np.ndarray:
+    r"""$s'_t$ for every copy: ``info["final_obs"]`` where an episode ended, else ``next_obs``."""
+    if not np.any(done):
+        return next_obs
+    if "final_obs" not in info:
+        raise ValueError(
+            "an episode ended but info has no 'final_obs': create the vector env with "
+            "make_vector_env (same-step autoreset)"
+        )
+    out = np.array(next_obs, copy=True)
+    for e in np.flatnonzero(done):
+        out[e] = info["final_obs"][e]
+    return out
+
+
+def evaluate_policy(
+    act: Callable[[np.ndarray], Any],
+    env_id: str | Callable[[], gym.Env],
+    num_episodes: int = 10,
+    seed: int = 10_000,
+) -> tuple[float, float]:
+    """Mean and std of the return of ``act(obs) -> action`` over ``num_episodes`` episodes.
+
+    ``act`` should be deterministic (the greedy action, the Gaussian's mean): evaluation
+    measures the policy, not its exploration. Episodes are seeded ``seed, seed + 1, ...``.
+    """
+    env = make_env(env_id)
+    returns = []
+    for k in range(num_episodes):
+        obs, _ = env.reset(seed=seed + k)
+        total, done = 0.0, False
+        while not done:
+            obs, r, terminated, truncated, _ = env.step(act(obs))
+            total += float(r)
+            done = terminated or truncated
+        returns.append(total)
+    env.close()
+    return float(np.mean(returns)), float(np.std(returns))

@@ -1,33 +1,41 @@
-"""Read the Python code blocks and the ``groundup.`` references out of the course's Markdown lessons.
+"""The course's lessons as the tests see them: the files, the lesson format, the ``groundup.`` references.
 
-A lesson's code blocks are fenced with three backticks and ``python``. They run in order, in one
-namespace per page, like cells of a notebook. A block meant to fail is preceded (on the line
-just before its fence) by the marker ``<!-- raises: ValueError -->`` naming the exception it must
-raise; a block preceded by ``<!-- skip-run -->`` is shown but not run (none should need it).
+The format itself (code blocks, worked examples, figures, raises markers; parsed and run by Sybil)
+is defined once, in ``course/assets/hooks/lesson_format.py``, which the site build uses too; this
+module loads it and re-exports what the tests need.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import re
-from dataclasses import dataclass
+import sys
 from pathlib import Path
+from types import ModuleType
 
-COURSE = Path(__file__).resolve().parents[2] / "course"
+ROOT = Path(__file__).resolve().parents[2]
+COURSE = ROOT / "course"
+HOOKS = COURSE / "assets" / "hooks"
 
-FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<ticks>```+|~~~+)[ \t]*(?P<info>[^\n`]*)$")
-MARKER = re.compile(r"^\s*<!--\s*(?P<kind>raises|skip-run)\s*:?\s*(?P<arg>[\w.]*)\s*-->\s*$")
 #: a dotted path into the library, e.g. ``groundup.optimization.losses.cross_entropy.cross_entropy``
 REFERENCE = re.compile(r"(?<![\w./-])groundup(?:\.[A-Za-z_]\w*)+")
 
 
-@dataclass(frozen=True)
-class Block:
-    """One fenced Python block of a lesson: its source, first line, and the failure it expects."""
+def load_hook_module(name: str) -> ModuleType:
+    """A module of ``course/assets/hooks`` (loaded by path, as MkDocs loads its hooks)."""
+    if name == "lesson_format" and "groundup_course_lesson_format" in sys.modules:
+        return sys.modules["groundup_course_lesson_format"]
+    key = "groundup_course_lesson_format" if name == "lesson_format" else f"groundup_course_{name}"
+    spec = importlib.util.spec_from_file_location(key, HOOKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[key] = module
+    spec.loader.exec_module(module)
+    return module
 
-    source: str
-    line: int  # 1-based line of the first code line
-    raises: str | None  # exception class name the block must raise, or None
-    skip: bool
+
+lesson_format = load_hook_module("lesson_format")
+python_blocks = lesson_format.python_blocks
+run_lesson = lesson_format.run_lesson
 
 
 def lesson_files() -> list[Path]:
@@ -35,39 +43,8 @@ def lesson_files() -> list[Path]:
     return sorted(COURSE.rglob("*.md"))
 
 
-def python_blocks(text: str) -> list[Block]:
-    """The ``python`` fenced blocks of a Markdown text, in order, with their markers."""
-    lines = text.splitlines()
-    blocks: list[Block] = []
-    i = 0
-    while i < len(lines):
-        m = FENCE.match(lines[i])
-        if not m:
-            i += 1
-            continue
-        ticks, indent = m["ticks"], len(m["indent"])
-        info = m["info"].strip().split()
-        lang = info[0].lower().lstrip("{.").rstrip("}") if info else ""
-        j = i + 1
-        while j < len(lines):
-            close = FENCE.match(lines[j])
-            if close and close["ticks"].startswith(ticks) and not close["info"].strip():
-                break
-            j += 1
-        if lang in ("python", "py"):
-            prev = lines[i - 1] if i > 0 else ""
-            marker = MARKER.match(prev)
-            body = "\n".join(line[indent:] for line in lines[i + 1 : j])
-            blocks.append(
-                Block(
-                    source=body,
-                    line=i + 2,
-                    raises=marker["arg"] if marker and marker["kind"] == "raises" else None,
-                    skip=bool(marker and marker["kind"] == "skip-run"),
-                )
-            )
-        i = j + 1
-    return blocks
+def page_id(page: Path) -> str:
+    return str(page.relative_to(COURSE))
 
 
 def references(text: str) -> list[tuple[int, str]]:
@@ -77,3 +54,11 @@ def references(text: str) -> list[tuple[int, str]]:
         for m in REFERENCE.finditer(line):
             found.append((n, m.group(0).rstrip(".")))
     return found
+
+
+#: Lessons written in the lesson format (``course/TEMPLATE.md``): each draws a figure, shows a
+#: worked example's output, and names the command that starts each of its exercises. A lesson is
+#: added here when it is converted; the list only grows.
+CONVERTED = [
+    "TEMPLATE.md",
+]

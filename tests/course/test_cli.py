@@ -44,15 +44,35 @@ def test_course_lesson_notebook_has_a_code_cell_per_python_block(tmp_path: Path)
     nb = json.loads(out.read_text())
     code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
     blocks = python_blocks((COURSE / "formulas" / "c1-loss-functions.md").read_text())
-    assert code == [b.source for b in blocks]
+    assert code[0] == docs.NOTEBOOK_SETUP.rstrip("\n")
+    assert [c.rstrip("\n") for c in code[1:]] == [b.source.rstrip("\n") for b in blocks]
     tagged = [
         "raises-exception" in c["metadata"].get("tags", [])
         for c in nb["cells"]
         if c["cell_type"] == "code"
     ]
-    assert tagged == [b.raises is not None for b in blocks] and any(tagged)
+    assert tagged == [False] + [b.raises is not None for b in blocks] and any(tagged)
     markdown = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
-    assert "$$L = -\\frac{1}{N}" in markdown  # math kept as LaTeX for Jupyter to render
+    assert "$$" in markdown and "\\frac" in markdown  # math kept as LaTeX for Jupyter to render
+
+
+def test_course_lesson_notebook_runs_worked_examples_as_statements(tmp_path: Path) -> None:
+    out = tmp_path / "t.ipynb"
+    result = CliRunner().invoke(app, ["lesson", "TEMPLATE", "--notebook", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    code = [
+        "".join(c["source"])
+        for c in json.loads(out.read_text())["cells"]
+        if c["cell_type"] == "code"
+    ]
+    assert not any(">>>" in c for c in code)
+    namespace: dict = {}
+    for cell in code:  # the notebook runs top to bottom, like the page
+        exec(cell, namespace)
+    assert (
+        "x = Tensor(np.array([2.0, 0.0, 4.0]), requires_grad=True)\ny = np.array([1.0, 0.0, 1.0])"
+        in code[1]
+    )
 
 
 def test_course_lesson_without_notebook_prints_the_path() -> None:

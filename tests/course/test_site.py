@@ -1,4 +1,5 @@
-"""The site: ``mkdocs build --strict`` passes, and headless Chromium finds the math rendered.
+"""The site: ``mkdocs build --strict`` passes, and headless Chromium finds every page as written:
+math typeset (no raw ``$``), figures loaded, wide equations scrollable.
 
 The browser is Debian's ``chromium`` (``/usr/bin/chromium``), driven by Playwright over its own
 executable: no browser is downloaded. Pages are served from the built site on 127.0.0.1 only.
@@ -17,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.course.course_blocks import COURSE, ROOT, lesson_files, lesson_format, page_id
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
     "--headless",
@@ -28,11 +30,6 @@ CHROMIUM_FLAGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-]
-LESSONS = [
-    "formulas/c1-loss-functions/",
-    "formulas/a2-linear-algebra/",
-    "formulas/b1-embeddings-cosine-similarity/",
 ]
 
 
@@ -125,13 +122,55 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
         context.close()
 
 
-def math_problems(context, url: str, screenshot: Path) -> list[str]:
-    """Open ``url``, wait for MathJax, screenshot it; return what is wrong with its math (empty: fine)."""
+#: Run in the page once MathJax is done: what the checks need, gathered in one pass.
+INSPECT = """() => {
+  const article = document.querySelector("article") || document.body;
+  const copy = article.cloneNode(true);
+  copy.querySelectorAll("pre, code, mjx-container, script, style, .headerlink").forEach(e => e.remove());
+  const math = Array.from(article.querySelectorAll(".arithmatex"));
+  const displays = Array.from(article.querySelectorAll("div.arithmatex"));
+  return {
+    text: copy.textContent,
+    math: math.length,
+    unrendered: math.filter(e => !e.querySelector("mjx-container")).length,
+    errors: article.querySelectorAll("mjx-merror").length,
+    // a glyph is drawn by its CSS ::before content; without it the math is laid out but invisible
+    blank: Array.from(article.querySelectorAll("mjx-c")).filter(
+      c => ["none", "normal", ""].includes(getComputedStyle(c, "::before").content)).length,
+    figures: Array.from(article.querySelectorAll("img.lesson-figure")).map(i => i.id),
+    broken_images: Array.from(article.querySelectorAll("img")).filter(
+      i => !(i.complete && i.naturalWidth > 0)).map(i => i.id || i.alt || i.src.slice(0, 40)),
+    // a display equation wider than the column must scroll, not be cut off
+    clipped: displays.filter(d => {
+      const m = d.querySelector("mjx-container");
+      if (!m || m.scrollWidth <= d.clientWidth + 1) return false;
+      const scrolls = e => ["auto", "scroll"].includes(getComputedStyle(e).overflowX);
+      return !(scrolls(d) || scrolls(m));
+    }).length,
+  };
+}"""
+
+RAW = ("$", "\\(", "\\)", "\\[", "\\]", "\\frac")
+
+
+def page_problems(
+    context, url: str, figures: list[str], screenshot: Path | None = None
+) -> list[str]:
+    """Open ``url``, wait for MathJax; return what is wrong with the page (empty: fine).
+
+    Checked: no raw ``$``/``$$`` or TeX in the visible text (code excluded), every math span
+    typeset, no TeX error, no invisible glyph, no display equation clipped, every image loaded,
+    exactly the figures ``figures`` shown (in order), and no request off 127.0.0.1.
+    """
     page = context.new_page()
     requests_elsewhere: list[str] = []
     page.on(
         "request",
-        lambda r: requests_elsewhere.append(r.url) if not r.url.startswith(url[:22]) else None,
+        lambda r: (
+            requests_elsewhere.append(r.url)
+            if not r.url.startswith(url[:22]) and not r.url.startswith("data:")
+            else None
+        ),
     )
     try:
         page.goto(url, wait_until="load")
@@ -140,93 +179,115 @@ def math_problems(context, url: str, screenshot: Path) -> list[str]:
             " MathJax.startup.promise.then(() => true)",
             timeout=20000,
         )
-        page.wait_for_timeout(300)
-        page.screenshot(path=str(screenshot), full_page=False)
-        text = page.inner_text(
-            "body"
-        )  # the article and the navigation (headings appear in the TOC)
-        rendered = page.locator("mjx-container").count()
-        errors = page.locator("mjx-merror").count()
-        # a glyph is drawn by its CSS ::before content; without it the math is laid out but invisible
-        blank = page.evaluate(
-            "() => Array.from(document.querySelectorAll('mjx-c')).filter("
-            "c => ['none', 'normal', ''].includes(getComputedStyle(c, '::before').content)).length"
-        )
+        page.wait_for_timeout(100)
+        if screenshot is not None:
+            page.screenshot(path=str(screenshot), full_page=False)
+        found = page.evaluate(INSPECT)
     finally:
         page.close()
-    problems = []
-    for raw in ("$$", "\\(", "\\[", "\\frac"):
-        if raw in text:
-            problems.append(f"raw {raw!r} in the visible text")
-    if rendered == 0:
-        problems.append("no rendered math element (mjx-container)")
-    if blank:
-        problems.append(f"{blank} glyph(s) with no CSS content: the math is invisible")
-    if errors:
-        problems.append(f"{errors} TeX error(s) (mjx-merror)")
+    problems = [f"raw {raw!r} in the visible text" for raw in RAW if raw in found["text"]]
+    if found["unrendered"]:
+        problems.append(f"{found['unrendered']} of {found['math']} math element(s) not typeset")
+    if found["blank"]:
+        problems.append(f"{found['blank']} glyph(s) with no CSS content: the math is invisible")
+    if found["errors"]:
+        problems.append(f"{found['errors']} TeX error(s) (mjx-merror)")
+    if found["clipped"]:
+        problems.append(f"{found['clipped']} display equation(s) clipped: wider than the column")
+    if found["broken_images"]:
+        problems.append(f"image(s) not loaded: {found['broken_images']}")
+    if found["figures"] != [f"figure-{name}" for name in figures]:
+        problems.append(f"figures shown {found['figures']}, the page draws {figures}")
     if requests_elsewhere:
         problems.append(f"requests off 127.0.0.1: {requests_elsewhere[:3]}")
     return problems
 
 
-def test_course_browser_renders_math_in_three_lessons(site, serve, browser, tmp_path) -> None:
+def page_url(page: Path) -> str:
+    """The built URL path of a lesson (MkDocs' directory URLs)."""
+    rel = page.relative_to(COURSE).with_suffix("")
+    return (
+        "" if str(rel) == "index" else (str(rel.parent) + "/" if rel.name == "index" else f"{rel}/")
+    )
+
+
+def test_course_browser_every_page_renders(site, serve, browser, tmp_path) -> None:
     base = serve(site)
-    for i, lesson in enumerate(LESSONS):
-        shot = tmp_path / f"lesson{i}.png"
-        assert math_problems(browser, base + lesson, shot) == [], lesson
-        assert shot.stat().st_size > 10_000
+    pages = lesson_files()
+    assert len(pages) > 50
+    problems = {}
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        shot = tmp_path / "c1.png" if page.name == "c1-loss-functions.md" else None
+        found = page_problems(browser, base + page_url(page), lesson_format.figures(text), shot)
+        if found:
+            problems[page_id(page)] = found
+    assert not problems, "\n".join(f"{p}: {found}" for p, found in problems.items())
+    assert (tmp_path / "c1.png").stat().st_size > 10_000
     keep = ROOT / "site-screenshots"
     if keep.is_dir():  # a developer who wants to look: mkdir site-screenshots
-        shutil.copy(tmp_path / "lesson0.png", keep / "c1-loss-functions.png")
+        shutil.copy(tmp_path / "c1.png", keep / "c1-loss-functions.png")
 
 
-def test_course_browser_detects_broken_math(site, serve, browser, tmp_path) -> None:
+def test_course_browser_detects_broken_pages(site, serve, browser, tmp_path) -> None:
     broken_site = tmp_path / "broken"
     shutil.copytree(site, broken_site)
     good = (broken_site / "formulas" / "c1-loss-functions" / "index.html").read_text(
         encoding="utf-8"
     )
-    # 1. math the Markdown step did not mark: raw $$ stays in the text
-    raw = broken_site / "raw" / "index.html"
-    raw.parent.mkdir()
-    raw.write_text(
-        good.replace("<article", "<article><p>$$L = \\frac{1}{N}$$</p></article><div", 1),
-        encoding="utf-8",
+
+    def page(name: str, html: str) -> str:
+        (broken_site / name).mkdir()
+        (broken_site / name / "index.html").write_text(html, encoding="utf-8")
+        return base + name + "/"
+
+    base = serve(broken_site)
+    # 1. math the Markdown step did not mark: raw $$ (or a lone $) stays in the text
+    raw = page(
+        "raw", good.replace("<article", "<article><p>$$L = \\frac{1}{N}$$</p></article><div", 1)
     )
+    lone = page("lone", good.replace("<article", "<article><p>costs $x</p></article><div", 1))
     # 2. a TeX error inside a marked span
-    bad_tex = broken_site / "badtex" / "index.html"
-    bad_tex.parent.mkdir()
-    bad_tex.write_text(
-        good.replace(
-            'class="arithmatex">\\(', 'class="arithmatex">\\(x^2^3 + ', 1
-        ),  # double exponent
-        encoding="utf-8",
+    bad_tex = page(
+        "badtex", good.replace('class="arithmatex">\\(', 'class="arithmatex">\\(x^2^3 + ', 1)
     )
     # 3. MathJax missing: nothing is typeset
-    no_js = broken_site / "nojs" / "index.html"
-    no_js.parent.mkdir()
-    no_js.write_text(
-        good.replace("assets/mathjax/tex-chtml.js", "assets/none.js"), encoding="utf-8"
-    )
+    no_js = page("nojs", good.replace("assets/mathjax/tex-chtml.js", "assets/none.js"))
     # 4. the glyphs' CSS cleared after typesetting: the math takes space but shows nothing
-    blank = broken_site / "blank" / "index.html"
-    blank.parent.mkdir()
-    blank.write_text(
+    blank = page(
+        "blank",
         good.replace(
             "</body>",
             "<script>MathJax.startup.promise.then(() => { MathJax.startup.output.clearCache();"
             " MathJax.typesetClear(); return MathJax.typesetPromise(); });</script></body>",
         ),
-        encoding="utf-8",
     )
-    base = serve(broken_site)
-    assert any(
-        "invisible" in p for p in math_problems(browser, base + "blank/", tmp_path / "k.png")
+    # 5. a figure that does not load, and one missing
+    figure = (
+        '<img class="lesson-figure" id="figure-f" alt="figure: f" src="data:image/png;base64,AAAA">'
     )
-    assert math_problems(browser, base + "formulas/c1-loss-functions/", tmp_path / "ok.png") == []
-    assert any("raw '$$'" in p for p in math_problems(browser, base + "raw/", tmp_path / "r.png"))
-    assert any(
-        "TeX error" in p for p in math_problems(browser, base + "badtex/", tmp_path / "b.png")
+    no_image = page(
+        "noimage", good.replace("<article", f"<article><p>{figure}</p></article><div", 1)
     )
-    problems = math_problems(browser, base + "nojs/", tmp_path / "n.png")
-    assert "no rendered math element (mjx-container)" in problems
+    # 6. a wide display equation in a column that hides what overflows
+    wide = "\\[" + " + ".join(f"x_{{{i}}}^2" for i in range(120)) + "\\]"
+    clipped = page(
+        "clipped",
+        good.replace(
+            "<article",
+            f'<article><div class="arithmatex" style="overflow: hidden">{wide}</div></article><div',
+            1,
+        ).replace("</head>", "<style>mjx-container { overflow: hidden !important }</style></head>"),
+    )
+    ok = base + "formulas/c1-loss-functions/"
+    assert page_problems(browser, ok, []) == []
+    assert any("invisible" in p for p in page_problems(browser, blank, []))
+    assert "raw '$' in the visible text" in page_problems(browser, raw, [])
+    assert page_problems(browser, lone, []) == ["raw '$' in the visible text"]
+    assert any("TeX error" in p for p in page_problems(browser, bad_tex, []))
+    assert any("not typeset" in p for p in page_problems(browser, no_js, []))
+    assert page_problems(browser, no_image, ["f"]) == ["image(s) not loaded: ['figure-f']"]
+    assert page_problems(browser, ok, ["f"]) == ["figures shown [], the page draws ['f']"]
+    assert page_problems(browser, clipped, []) == [
+        "1 display equation(s) clipped: wider than the column"
+    ]

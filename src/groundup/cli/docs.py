@@ -4,11 +4,14 @@ The site is MkDocs + Material over ``course/`` (configured by ``mkdocs.yml`` at 
 math rendered offline by MathJax from the ``django-static-mathjax`` package. ``groundup lesson``
 finds a lesson by its id (the start of its file name, e.g. ``c1`` or ``a2-linear-algebra``) and
 prints its path, or with ``--notebook`` writes it as a Jupyter notebook through jupytext: each
-Python block becomes a code cell, the prose and math become Markdown cells.
+Python block becomes a code cell (a worked example's ``>>>`` statements without their shown
+output), the prose and math become Markdown cells, and a first cell sets the print options the
+lessons' output is written with.
 """
 
 from __future__ import annotations
 
+import doctest
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +19,9 @@ from pathlib import Path
 import typer
 
 from groundup.errors import GroundupError
+
+#: the first cell of a lesson's notebook: the print options the lessons' shown output assumes
+NOTEBOOK_SETUP = "import numpy as np\n\nnp.set_printoptions(precision=4, suppress=True)\n"
 
 app = typer.Typer(help="The course site: serve it locally or build it.", no_args_is_help=True)
 
@@ -99,6 +105,15 @@ def write_notebook(lesson: Path, out: Path) -> Path:
     except ImportError as err:
         raise GroundupError("--notebook needs jupytext: pip install jupytext") from err
     notebook = jupytext.read(lesson, fmt="md")
+    # a worked example (`>>>` lines and their output) becomes the statements alone: the notebook
+    # prints the output when the cell runs
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and cell.source.lstrip().startswith(">>>"):
+            examples = doctest.DocTestParser().get_examples(cell.source)
+            cell.source = "\n".join(e.source.rstrip("\n") for e in examples)
+    # the print options every lesson's output is written with (course/assets/hooks/lesson_format.py)
+    setup = jupytext.reads(f"```python\n{NOTEBOOK_SETUP}```\n", fmt="md").cells[0]
+    notebook.cells.insert(0, setup)
     # a block the lesson marks `<!-- raises: ... -->` fails on purpose: Jupyter's "raises-exception"
     # tag lets "Run all" continue past it
     for before, cell in zip(notebook.cells, notebook.cells[1:]):

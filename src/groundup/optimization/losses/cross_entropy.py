@@ -16,8 +16,8 @@ Options, as in PyTorch:
 * ``weight`` $w \in \mathbb{R}^C$: sample $i$ counts $w_{y_i}$ times; the mean is then
   *weighted*, $\sum_i w_{y_i}\ell_i / \sum_i w_{y_i}$ over the non-ignored samples;
 * ``ignore_index``: samples with this target contribute nothing (padding tokens);
-* ``label_smoothing`` $\varepsilon$: the target becomes $(1-\varepsilon)\,\text{onehot}(y)
-  + \varepsilon/C$, i.e. $\ell = (1-\varepsilon)(-w_y\log p_y) +
+* ``label_smoothing`` $\varepsilon$: the target becomes
+  $(1-\varepsilon)\,\text{onehot}(y) + \varepsilon/C$, i.e. $\ell = (1-\varepsilon)(-w_y\log p_y) +
   \frac{\varepsilon}{C}\sum_c (-w_c \log p_c)$;
 * probabilities as target (same shape as the input): $\ell = -\sum_c w_c\, q_c \log p_c$,
   and the mean divides by the number of samples;

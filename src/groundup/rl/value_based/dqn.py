@@ -1,0 +1,245 @@
+r"""Deep Q-Networks (Mnih et al., 2015) and Double DQN (van Hasselt et al., 2016).
+
+DQN fits $Q_\phi(s, a)$ to bootstrapped targets from a replay buffer, acting
+$\epsilon$-greedily. The target uses a slowly refreshed copy $\phi'$:
+
+$$y = r + \gamma^m\,(1 - \text{terminated})\,Q_{\phi'}\big(s', a^*\big),\qquad
+a^* = \begin{cases}\arg\max_{a'} Q_{\phi'}(s', a') & \text{DQN}\\
+\arg\max_{a'} Q_{\phi}(s', a') & \text{Double DQN}\end{cases}$$
+
+and minimises the Huber loss $\ell_\delta(Q_\phi(s, a) - y)$ (``smooth_l1`` with
+$\delta = 1$, as DQN's "error clipping"). Taking the max of noisy estimates overestimates
+$Q$; Double DQN lets the online network choose $a^*$ and the target network evaluate
+it, which removes most of that bias. $\gamma^m$ is the replay buffer's ``discounts``
+($\gamma$ for one-step transitions).
+
+Defaults are rl-baselines3-zoo's CartPole-v1 setting (500 within 50k steps): a
+256-256 MLP, lr $2.3\cdot10^{-3}$, batch 64, 128 gradient steps every 256 environment
+steps, the target refreshed every 10 environment steps (so once per training phase),
+$\epsilon$ from 1 to 0.04 over the first 16% of training, learning from step 1,000.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from groundup.foundations.autograd import no_grad
+from groundup.foundations.computational_graph import Tensor
+from groundup.optimization.gradient_utils.clipping import clip_grad_norm_
+from groundup.optimization.losses.mse import smooth_l1_loss
+from groundup.optimization.optimizers.adam import Adam
+from groundup.rl.core.envs import evaluate_policy, make_env
+from groundup.rl.core.replay_buffer import ReplayBuffer
+from groundup.rl.core.value_functions import QFunction, hard_update
+
+__all__ = ["DQN", "DQNConfig", "dqn_targets"]
+
+
+@dataclass
+class DQNConfig:
+    """DQN's hyperparameters (defaults: rl-baselines3-zoo, CartPole-v1)."""
+
+    env_id: str = "CartPole-v1"
+    """Gymnasium id of an environment with a Discrete action space."""
+    total_timesteps: int = 50_000
+    """Environment steps to train for."""
+    learning_rate: float = 2.3e-3
+    """Adam's learning rate."""
+    buffer_size: int = 100_000
+    """Replay capacity."""
+    learning_starts: int = 1_000
+    """Environment steps of random play before the first update."""
+    batch_size: int = 64
+    """Transitions per gradient step."""
+    gamma: float = 0.99
+    """Discount factor."""
+    train_freq: int = 256
+    """Environment steps between training phases."""
+    gradient_steps: int = 128
+    """Gradient steps per training phase."""
+    target_update_interval: int = 10
+    """Environment steps between hard copies into the target network."""
+    exploration_fraction: float = 0.16
+    """Fraction of training over which epsilon decays linearly."""
+    exploration_initial_eps: float = 1.0
+    """Epsilon at the start."""
+    exploration_final_eps: float = 0.04
+    """Epsilon after the decay."""
+    max_grad_norm: float = 10.0
+    """Global gradient-norm clip (SB3's default)."""
+    double: bool = False
+    """Double DQN: the online network chooses the next action, the target evaluates it."""
+    n_step: int = 1
+    """Steps summed into each stored return."""
+    hidden_sizes: tuple[int, ...] = (256, 256)
+    """Hidden widths of the Q-network."""
+    seed: int = 0
+    """Seeds the network, the environment, exploration and sampling."""
+
+    def __post_init__(self) -> None:
+        for name in (
+            "total_timesteps",
+            "buffer_size",
+            "batch_size",
+            "train_freq",
+            "gradient_steps",
+            "target_update_interval",
+            "n_step",
+        ):
+            if getattr(self, name) < 1:
+                raise ValueError(f"DQNConfig.{name} must be positive, got {getattr(self, name)}")
+        if not 0.0 <= self.exploration_final_eps <= self.exploration_initial_eps <= 1.0:
+            raise ValueError("need 0 <= exploration_final_eps <= exploration_initial_eps <= 1")
+
+
+def dqn_targets(
+    rewards: np.ndarray,
+    next_q_target: np.ndarray,
+    terminated: np.ndarray,
+    discounts: np.ndarray,
+    next_q_online: np.ndarray | None = None,
+) -> np.ndarray:
+    r"""$y = r + \gamma^m (1 - \text{terminated})\,Q_{\phi'}(s', a^*)$ for a batch, shape ``(B,)``.
+
+    Parameters
+    ----------
+    rewards, terminated, discounts : ndarray of shape ``(B,)``
+    next_q_target : ndarray of shape ``(B, A)``
+        $Q_{\phi'}(s', \cdot)$.
+    next_q_online : ndarray of shape ``(B, A)``, optional
+        $Q_\phi(s', \cdot)$: given, $a^*$ is its argmax (Double DQN); else the target's.
+    """
+    B = len(rewards)
+    if next_q_target.ndim != 2 or next_q_target.shape[0] != B:
+        raise ValueError(
+            f"next_q_target must have shape ({B}, num_actions), got {next_q_target.shape}"
+        )
+    # BEGIN SOLUTION
+    chooser = next_q_target if next_q_online is None else next_q_online
+    a_star = chooser.argmax(-1)
+    next_q = next_q_target[np.arange(B), a_star]
+    return rewards + discounts * (1.0 - terminated) * next_q
+    # END SOLUTION
+
+
+class DQN:
+    """The DQN agent: ``DQN(DQNConfig(...)).learn()`` trains it; ``act`` runs it greedily."""
+
+    def __init__(
+        self, config: DQNConfig | None = None, env_fn: Callable[[], gym.Env] | None = None
+    ) -> None:
+        self.config = cfg = config or DQNConfig()
+        self.env_source = env_fn or cfg.env_id
+        # one copy, Gymnasium's default next-step autoreset: the buffer drops the reset step
+        self.envs = gym.vector.SyncVectorEnv([lambda: make_env(self.env_source)])
+        obs_space, act_space = self.envs.single_observation_space, self.envs.single_action_space
+        if not isinstance(act_space, gym.spaces.Discrete):
+            raise ValueError(
+                f"DQN needs a Discrete action space, got {act_space}: for continuous actions use "
+                "DDPG, TD3 or SAC"
+            )
+        if not isinstance(obs_space, gym.spaces.Box) or len(obs_space.shape) != 1:
+            raise ValueError(f"DQN needs a flat Box observation space, got {obs_space}")
+        obs_dim, self.num_actions = obs_space.shape[0], int(act_space.n)
+        rng = np.random.default_rng([cfg.seed, 0])
+        self.q = QFunction(obs_dim, self.num_actions, cfg.hidden_sizes, generator=rng)
+        self.q_target = hard_update(
+            QFunction(obs_dim, self.num_actions, cfg.hidden_sizes, generator=rng), self.q
+        )
+        self.optimizer = Adam(self.q.parameters(), lr=cfg.learning_rate)
+        self.buffer = ReplayBuffer(
+            cfg.buffer_size, obs_space.shape, n_step=cfg.n_step, gamma=cfg.gamma
+        )
+        self.rng = np.random.default_rng([cfg.seed, 1])
+        self.global_step = 0
+        self._obs, _ = self.envs.reset(seed=cfg.seed)
+        self._episode_return = 0.0
+        self._after_end = False
+
+    def epsilon(self) -> float:
+        """The exploration rate now: linear from initial to final over ``exploration_fraction``."""
+        cfg = self.config
+        frac = min(1.0, self.global_step / (cfg.exploration_fraction * cfg.total_timesteps))
+        return cfg.exploration_initial_eps + frac * (
+            cfg.exploration_final_eps - cfg.exploration_initial_eps
+        )
+
+    def act(self, obs: np.ndarray, deterministic: bool = True) -> int:
+        """The greedy action (``deterministic``) or an epsilon-greedy one."""
+        if not deterministic and self.rng.random() < self.epsilon():
+            return int(self.rng.integers(self.num_actions))
+        with no_grad():
+            return int(self.q(Tensor(np.asarray(obs, np.float32)[None])).numpy()[0].argmax())
+
+    def train_step(self) -> float:
+        """One gradient step on a sampled minibatch; returns the loss."""
+        cfg = self.config
+        b = self.buffer.sample(cfg.batch_size, self.rng)
+        with no_grad():
+            next_obs = Tensor(b.next_observations)
+            next_q_target = self.q_target(next_obs).numpy()
+            next_q_online = self.q(next_obs).numpy() if cfg.double else None
+        y = dqn_targets(b.rewards, next_q_target, b.terminated, b.discounts, next_q_online)
+        q_all = self.q(Tensor(b.observations))  # (B, A)
+        one_hot = np.eye(self.num_actions, dtype=np.float32)[b.actions]
+        q_taken = (q_all * Tensor(one_hot)).sum(-1)  # (B,): never (B, 1) against y's (B,)
+        assert q_taken.shape == y.shape, (q_taken.shape, y.shape)
+        loss = smooth_l1_loss(q_taken, Tensor(y.astype(np.float32)))
+        if not np.isfinite(loss.item()):
+            raise FloatingPointError(f"DQN loss is {loss.item()} at step {self.global_step}")
+        self.optimizer.zero_grad()
+        loss.backward()
+        clip_grad_norm_(list(self.q.parameters()), cfg.max_grad_norm)
+        self.optimizer.step()
+        return loss.item()
+
+    def learn(
+        self,
+        total_timesteps: int | None = None,
+        callback: Callable[[dict[str, float]], Any] | None = None,
+    ) -> list[dict[str, float]]:
+        """Act, store, train every ``train_freq`` steps; ``callback(row)`` after each training phase."""
+        cfg = self.config
+        total = total_timesteps or cfg.total_timesteps
+        history, recent, losses = [], [], []
+        t0 = time.perf_counter()
+        while self.global_step < total:
+            if self.global_step < cfg.learning_starts:
+                a = int(self.rng.integers(self.num_actions))
+            else:
+                a = self.act(self._obs[0], deterministic=False)
+            next_obs, r, term, trunc, _ = self.envs.step(np.array([a]))
+            self.buffer.add(self._obs, np.array([a]), r, next_obs, term, trunc)
+            if not self._after_end:
+                self._episode_return += float(r[0])
+            self._after_end = bool(term[0] or trunc[0])
+            if self._after_end:
+                recent = (recent + [self._episode_return])[-20:]
+                self._episode_return = 0.0
+            self._obs = next_obs
+            self.global_step += 1
+            if self.global_step % cfg.target_update_interval == 0:
+                hard_update(self.q_target, self.q)
+            if self.global_step >= cfg.learning_starts and self.global_step % cfg.train_freq == 0:
+                losses = [self.train_step() for _ in range(cfg.gradient_steps)]
+                row = {
+                    "step": self.global_step,
+                    "loss": float(np.mean(losses)),
+                    "epsilon": self.epsilon(),
+                    "episode_return": float(np.mean(recent)) if recent else float("nan"),
+                    "seconds": time.perf_counter() - t0,
+                }
+                history.append(row)
+                if callback is not None:
+                    callback(row)
+        return history
+
+    def evaluate(self, num_episodes: int = 10, seed: int = 10_000) -> tuple[float, float]:
+        """Mean and std of the greedy policy's return over ``num_episodes`` episodes."""
+        return evaluate_policy(self.act, self.env_source, num_episodes, seed)

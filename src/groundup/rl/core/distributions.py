@@ -80,11 +80,16 @@ class Categorical:
         ):
             raise ValueError(f"actions must be integers in [0, {self.num_actions}), got {a}")
         one_hot = np.eye(self.num_actions, dtype=self.logits.dtype)[a]  # (..., K)
+        # BEGIN SOLUTION
+        # pick $\log\pi(a)$ out of the last axis with a one-hot mask (differentiable)
         return (self.log_probs * Tensor(one_hot)).sum(-1)
+        # END SOLUTION
 
     def entropy(self) -> Tensor:
         r"""$\mathcal H = -\sum_a \pi(a)\log\pi(a)$, shape ``(...)``."""
+        # BEGIN SOLUTION
         return -(self.probs * self.log_probs).sum(-1)
+        # END SOLUTION
 
     def sample(self, rng: np.random.Generator) -> np.ndarray:
         """Integer actions of shape ``(...)`` drawn by inverting the CDF."""
@@ -126,9 +131,11 @@ class DiagGaussian:
         a = _as_tensor(actions, self.mean)
         if a.shape != self.mean.shape:
             raise ValueError(f"actions must have shape {self.mean.shape}, got {a.shape}")
+        # BEGIN SOLUTION
         z = (a - self.mean) / self.std
         # $-\tfrac12 z^2 - \log\sigma - \tfrac12\log 2\pi$, summed over the action axis
         return (-0.5 * z * z - self.log_std - _LOG_SQRT_2PI).sum(-1)
+        # END SOLUTION
 
     def entropy(self) -> Tensor:
         r"""$\sum_i (\tfrac12 + \tfrac12\log 2\pi + \log\sigma_i)$, shape ``(...)``."""
@@ -172,9 +179,11 @@ class TanhGaussian:
 
     def _log_det(self, u: Tensor) -> Tensor:
         r"""$\sum_i \log\big(c_i(1 - \tanh^2 u_i)\big)$, the log-Jacobian of $u \mapsto a$."""
+        # BEGIN SOLUTION
         # $\log(1 - \tanh^2 u) = 2(\log 2 - u - \operatorname{softplus}(-2u))$
         log_one_minus_tanh2 = 2.0 * (math.log(2.0) - u - softplus(-2.0 * u))
         return (log_one_minus_tanh2 + Tensor(np.log(self.scale))).sum(-1)
+        # END SOLUTION
 
     def rsample(self, rng: np.random.Generator) -> tuple[Tensor, Tensor]:
         """A reparameterised action and its log-probability, both differentiable."""

@@ -56,11 +56,13 @@ def orthogonal_init_(
     """Orthogonal weights (``hidden_gain``; ``output_gain`` for the last Linear), zero biases."""
     rng = make_rng(generator)
     linears = [m for m in net.modules() if isinstance(m, Linear)]
+    # BEGIN SOLUTION
     for k, layer in enumerate(linears):
         gain = output_gain if k == len(linears) - 1 else hidden_gain
         init.orthogonal_(layer.weight, gain=gain, generator=rng)
         if layer.bias is not None:
             init.zeros_(layer.bias)
+    # END SOLUTION
     return net
 
 

@@ -9,7 +9,7 @@ import pytest
 
 MODULES = [
     "groundup.classical_ml.base",
-    "groundup.classical_ml.validation",
+    "groundup.utils.validation",
     "groundup.classical_ml.regression.linear",
     "groundup.classical_ml.regression.ridge",
     "groundup.classical_ml.classification.logistic",

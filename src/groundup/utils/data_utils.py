@@ -16,7 +16,6 @@ Random draws come from a ``np.random.Generator`` (``rng=``; see
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections import deque
 from collections.abc import Iterator
@@ -25,8 +24,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
+from groundup.utils.estimator import BaseEstimator, TransformerMixin
 from groundup.utils.seeding import Seed, make_rng
 from groundup.utils.tensor_utils import check_ndim, check_same_length
+from groundup.utils.validation import check_is_fitted
 
 __all__ = [
     "MinMaxScaler",
@@ -328,39 +329,16 @@ def one_hot(labels: ArrayLike, num_classes: int = -1, dtype: DTypeLike = np.int6
     # END SOLUTION
 
 
-class _Transformer:
-    """scikit-learn's conventions: ``get_params``/``set_params``, ``fit_transform``, fit checks."""
+class _Transformer(TransformerMixin, BaseEstimator):
+    """The scalers' shared input check, on the estimator base every groundup estimator uses.
 
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """The hyper-parameters (``__init__``'s arguments) by name."""
-        names = list(inspect.signature(type(self).__init__).parameters)[1:]
-        return {name: getattr(self, name) for name in names}
-
-    def set_params(self, **params: Any) -> _Transformer:
-        """Set hyper-parameters by name; returns ``self``."""
-        valid = self.get_params()
-        for name, value in params.items():
-            if name not in valid:
-                raise ValueError(f"invalid parameter {name!r} for {type(self).__name__}")
-            setattr(self, name, value)
-        return self
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"{type(self).__name__}({args})"
-
-    def fit_transform(self, X: ArrayLike, y: Any = None) -> np.ndarray:
-        """``fit(X)`` then ``transform(X)``."""
-        return self.fit(X, y).transform(X)  # type: ignore[attr-defined]
+    ``get_params``/``set_params``, the repr and ``fit_transform`` come from
+    :class:`~groundup.utils.estimator.BaseEstimator` and
+    :class:`~groundup.utils.estimator.TransformerMixin`.
+    """
 
     def _check_fitted(self, attribute: str) -> None:
-        if not hasattr(self, attribute):
-            from groundup.classical_ml.base import NotFittedError
-
-            raise NotFittedError(
-                f"This {type(self).__name__} instance is not fitted yet. "
-                "Call 'fit' with appropriate arguments before using this estimator."
-            )
+        check_is_fitted(self, attribute)
 
     def _validate(self, X: ArrayLike, reset: bool) -> np.ndarray:
         """``X`` as a 2-D floating array; in ``fit`` records ``n_features_in_``, later checks it."""

@@ -116,7 +116,7 @@ def train(ctx: RunContext) -> dict[str, Any]:
         dropout=ctx.option("dropout", 0.0),
         bias=ctx.option("bias", False),
         pos=ctx.option("pos", "learned"),
-        gelu=ctx.option("gelu", "tanh"),
+        approximate=ctx.option("gelu", "tanh"),
     )
     iters = ctx.option("iters", 30 if q else 2000)
     B = ctx.option("batch_size", 4 if q else 12)

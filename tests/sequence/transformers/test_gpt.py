@@ -49,7 +49,7 @@ class TorchBlock(tnn.Module):
             q, k = _rope(q), _rope(k)
         y = TF.scaled_dot_product_attention(q, k, v, is_causal=True)
         x = x + self.attn.c_proj(y.transpose(1, 2).reshape(B, T, C))
-        return x + self.mlp.c_proj(TF.gelu(self.mlp.c_fc(self.ln_2(x)), approximate=self.c.gelu))
+        return x + self.mlp.c_proj(TF.gelu(self.mlp.c_fc(self.ln_2(x)), approximate=self.c.approximate))
 
 
 class TorchGPT(tnn.Module):
@@ -92,10 +92,10 @@ def _pair(c: GPTConfig, seed: int = 0):
     T=st.integers(1, 8),
     bias=st.booleans(),
     pos=st.sampled_from(["learned", "rope"]),
-    gelu=st.sampled_from(["tanh", "none"]),
+    approximate=st.sampled_from(["tanh", "none"]),
 )
-def test_gpt_logits_and_gradients_match_torch(n_layer, n_head, T, bias, pos, gelu):
-    c = GPTConfig(8, 13, n_layer, n_head, 8, 0.0, bias, pos, gelu)
+def test_gpt_logits_and_gradients_match_torch(n_layer, n_head, T, bias, pos, approximate):
+    c = GPTConfig(8, 13, n_layer, n_head, 8, 0.0, bias, pos, approximate)
     ours, ref = _pair(c, seed=T)
     rng = np.random.default_rng(T)
     idx, tgt = rng.integers(0, 13, (2, T)), rng.integers(0, 13, (2, T))
@@ -208,3 +208,38 @@ def test_sample_next_temperature_reshapes_the_distribution():
         freq = np.bincount(sample_next(logits, tau, generator=0), minlength=4) / 4000
         q = p ** (1 / tau) / (p ** (1 / tau)).sum()
         assert np.abs(freq - q).max() < 0.03, (tau, freq, q)
+
+
+# ------------------------------------------------------------------ construction
+def test_gelu_is_one_name_approximate_with_a_deprecated_alias():
+    import warnings
+
+    from groundup.sequence.transformers.decoder import MLP
+
+    c = GPTConfig(block_size=4, vocab_size=5, n_layer=1, n_head=1, n_embd=4, approximate="none")
+    model = GPT(c, generator=0)
+    assert all(m.approximate == "none" for m in model.modules() if isinstance(m, MLP))
+    assert "gelu" not in c.to_dict() and c.to_dict()["approximate"] == "none"
+    with pytest.warns(DeprecationWarning, match="GPTConfig.gelu is deprecated.*approximate"):
+        old = GPTConfig(gelu="none")  # configs saved before the rename still load
+    assert old.approximate == "none"
+    with pytest.warns(DeprecationWarning):
+        assert old.gelu == "none"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert GPTConfig().approximate == "tanh"
+    with pytest.raises(ValueError, match=r"GPTConfig.approximate must be 'tanh' or 'none', got 'erf'"):
+        GPTConfig(approximate="erf")
+
+
+def test_blocks_are_built_with_keywords_only():
+    from groundup.sequence.transformers.decoder import MLP, CausalSelfAttention, DecoderBlock
+
+    with pytest.raises(TypeError, match="positional"):
+        DecoderBlock(8, 2, True, 0.0, False, False)
+    with pytest.raises(TypeError, match="positional"):
+        CausalSelfAttention(8, 2, True)
+    with pytest.raises(TypeError, match="positional"):
+        MLP(8, True)
+    block = DecoderBlock(8, 2, bias=False, approximate="tanh", generator=0)
+    assert block.mlp.approximate == "tanh" and block.attn.c_attn.bias is None

@@ -62,6 +62,7 @@ class CausalSelfAttention(Module):
         self,
         n_embd: int,
         n_head: int,
+        *,
         bias: bool = True,
         dropout: float = 0.0,
         rope: bool = False,
@@ -116,6 +117,7 @@ class MLP(Module):
     def __init__(
         self,
         n_embd: int,
+        *,
         bias: bool = True,
         dropout: float = 0.0,
         dtype: Any = np.float32,
@@ -154,6 +156,7 @@ class DecoderBlock(Module):
         self,
         n_embd: int,
         n_head: int,
+        *,
         bias: bool = True,
         dropout: float = 0.0,
         rope: bool = False,
@@ -165,7 +168,9 @@ class DecoderBlock(Module):
         super().__init__()
         rng = make_rng(generator)
         self.ln_1 = LayerNorm(n_embd, bias=bias, dtype=dtype)
-        self.attn = CausalSelfAttention(n_embd, n_head, bias, dropout, rope, dtype, rng)
+        self.attn = CausalSelfAttention(
+            n_embd, n_head, bias=bias, dropout=dropout, rope=rope, dtype=dtype, generator=rng
+        )
         if cross_attention:
             self.ln_c = LayerNorm(n_embd, bias=bias, dtype=dtype)
             self.cross_attn = MultiheadAttention(
@@ -174,7 +179,9 @@ class DecoderBlock(Module):
         else:
             self.cross_attn = None
         self.ln_2 = LayerNorm(n_embd, bias=bias, dtype=dtype)
-        self.mlp = MLP(n_embd, bias, dropout, dtype, rng, approximate)
+        self.mlp = MLP(
+            n_embd, bias=bias, dropout=dropout, dtype=dtype, generator=rng, approximate=approximate
+        )
 
     def forward(
         self,

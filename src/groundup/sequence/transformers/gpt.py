@@ -27,7 +27,8 @@ Parameter names follow nanoGPT (``transformer.wte``, ``transformer.h.0.attn.c_at
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+import warnings
+from dataclasses import InitVar, asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -69,11 +70,42 @@ class GPTConfig:
     """Biases in Linear layers and LayerNorms (nanoGPT's CPU run uses False)."""
     pos: str = "learned"
     """Positions: ``"learned"`` (a table ``wpe``) or ``"rope"`` (rotary, in attention)."""
-    gelu: str = "tanh"
-    """GELU of the MLPs: ``"tanh"`` (GPT-2's approximation, fast) or ``"none"`` (exact, nanoGPT's)."""
+    approximate: str = "tanh"
+    """GELU of the MLPs: ``"tanh"`` (GPT-2's approximation, fast) or ``"none"`` (exact, nanoGPT's).
+
+    The name of :func:`~groundup.nn_core.activations.gelu.gelu`'s argument and of
+    ``torch.nn.GELU(approximate=...)``."""
+    gelu: InitVar[str | None] = None
+    """Deprecated spelling of ``approximate`` (a ``DeprecationWarning``; still accepted)."""
+
+    def __post_init__(self, gelu: str | None) -> None:
+        if gelu is not None:
+            warnings.warn(_GELU_DEPRECATED, DeprecationWarning, stacklevel=3)
+            self.approximate = gelu
+        if self.approximate not in ("tanh", "none"):
+            raise ValueError(
+                f"GPTConfig.approximate must be 'tanh' or 'none', got {self.approximate!r}"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+_GELU_DEPRECATED = "GPTConfig.gelu is deprecated: the field is named `approximate` (as torch.nn.GELU)"
+
+
+def _gelu_get(self: GPTConfig) -> str:
+    warnings.warn(_GELU_DEPRECATED, DeprecationWarning, stacklevel=2)
+    return self.approximate
+
+
+def _gelu_set(self: GPTConfig, value: str) -> None:
+    warnings.warn(_GELU_DEPRECATED, DeprecationWarning, stacklevel=2)
+    self.approximate = value
+
+
+# `config.gelu` reads and writes `approximate` (the InitVar's default was taken by __init__)
+GPTConfig.gelu = property(_gelu_get, _gelu_set)  # type: ignore[assignment]
 
 
 class GPT(Module):
@@ -104,7 +136,16 @@ class GPT(Module):
         rope = c.pos == "rope"
         layers["h"] = ModuleList(
             [
-                DecoderBlock(c.n_embd, c.n_head, c.bias, c.dropout, rope, False, dtype, rng, c.gelu)
+                DecoderBlock(
+                    c.n_embd,
+                    c.n_head,
+                    bias=c.bias,
+                    dropout=c.dropout,
+                    rope=rope,
+                    dtype=dtype,
+                    generator=rng,
+                    approximate=c.approximate,
+                )
                 for _ in range(c.n_layer)
             ]
         )

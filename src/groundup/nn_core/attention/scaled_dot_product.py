@@ -3,20 +3,22 @@ r"""Scaled dot-product attention (Vaswani et al., 2017), as one fused, stable op
 Each query $q_i$ scores every key $k_j$, the scores become weights by a softmax over the
 keys, and the output is the weighted mean of the values:
 
-$$S = s\,QK^\top + M,\qquad P = \mathrm{softmax}_\text{row}(S),\qquad O = PV,$$
+$$Z = s\,QK^\top + M,\qquad P = \mathrm{softmax}_\text{row}(Z),\qquad O = PV,$$
 
-with $s = 1/\sqrt{E}$ by default ($E$ the query width: keeps the scores' variance near 1
-so the softmax does not saturate) and $M$ the mask ($0$ where a query may look, $-\infty$
-where it may not). The softmax subtracts each row's maximum first, so large scores never
-overflow; a row whose keys are all masked gives zero weights (PyTorch's "safe softmax"),
-not NaN.
+for $L$ queries $Q$ $(L, E)$ and $S$ keys $K$ $(S, E)$ (PyTorch's letters): $Z$ is the
+$(L, S)$ matrix of scores, $s = 1/\sqrt{E}$ by default ($E$ the query width: keeps the
+scores' variance near 1 so the softmax does not saturate) and $M$ the mask ($0$ where a
+query may look, $-\infty$ where it may not). The softmax subtracts each row's maximum
+first, so large scores never overflow; a row whose keys are all masked gives zero weights
+(PyTorch's "safe softmax"), not NaN.
 
 The backward pass is derived by hand (the fused op never builds the graph of the
-composite). With $G = \partial L/\partial O$ and optional dropout $P' = P \odot D$:
+composite). With $G = \partial\mathcal L/\partial O$ ($\mathcal L$ the loss) and optional
+dropout $P' = P \odot D$:
 
 $$\bar V = P'^\top G,\quad \bar P = (G V^\top) \odot D,\quad
-\bar S = P \odot \big(\bar P - \textstyle\sum_j \bar P_{ij} P_{ij}\big),\quad
-\bar Q = s\,\bar S K,\quad \bar K = s\,\bar S^\top Q,\quad \bar M = \bar S.$$
+\bar Z = P \odot \big(\bar P - \textstyle\sum_j \bar P_{ij} P_{ij}\big),\quad
+\bar Q = s\,\bar Z K,\quad \bar K = s\,\bar Z^\top Q,\quad \bar M = \bar Z.$$
 
 The tests check it against the composite (``softmax(q @ k.mT * s + M) @ v``) and PyTorch.
 
@@ -57,11 +59,11 @@ def _additive_mask(attn_mask: Any, dtype: Any) -> np.ndarray:
     return attn_mask
 
 
-def _safe_softmax(S: np.ndarray) -> np.ndarray:
-    r"""$P = \mathrm{softmax}(S)$ over the last axis; rows that are all $-\infty$ give zeros."""
-    m = S.max(axis=-1, keepdims=True)  # (..., L, 1)
+def _safe_softmax(Z: np.ndarray) -> np.ndarray:
+    r"""$P = \mathrm{softmax}(Z)$ over the last axis; rows that are all $-\infty$ give zeros."""
+    m = Z.max(axis=-1, keepdims=True)  # (..., L, 1)
     m[~np.isfinite(m)] = 0.0
-    P = np.exp(S - m)  # (..., L, S)
+    P = np.exp(Z - m)  # (..., L, S)
     z = P.sum(axis=-1, keepdims=True)  # (..., L, 1)
     z[z == 0] = 1.0  # a fully masked row: all weights stay 0
     P /= z
@@ -82,12 +84,12 @@ class SDPAFunction(Function):
         drop: Any = None,
     ) -> np.ndarray:
         # BEGIN SOLUTION
-        # $S = s\,QK^\top + M$
-        S = np.matmul(q, np.swapaxes(k, -1, -2))  # (..., L, S)
-        S *= scale
+        # $Z = s\,QK^\top + M$
+        Z = np.matmul(q, np.swapaxes(k, -1, -2))  # (..., L, S)
+        Z *= scale
         if mask is not None:
-            S = S + mask
-        P = _safe_softmax(S)  # (..., L, S)
+            Z = Z + mask
+        P = _safe_softmax(Z)  # (..., L, S)
         ctx.P, ctx.scale, ctx.drop = P, scale, drop
         Pd = P * drop if drop is not None else P
         ctx.Pd = Pd
@@ -101,10 +103,10 @@ class SDPAFunction(Function):
         s, drop = ctx.scale, ctx.drop
         if is_grad_enabled():
             # create_graph: rebuild $P$ from the inputs with tensor ops, so this is differentiable
-            S = (q @ k.mT) * s
+            Z = (q @ k.mT) * s
             if mask is not None:
-                S = S + mask
-            P = S.softmax(-1)
+                Z = Z + mask
+            P = Z.softmax(-1)
             Pd = P * drop if drop is not None else P
         else:
             P, Pd = Tensor._make(ctx.P, False), Tensor._make(ctx.Pd, False)
@@ -118,12 +120,12 @@ class SDPAFunction(Function):
             gP = grad @ v.mT  # (..., L, S)
             if drop is not None:
                 gP = gP * drop
-            # $\bar S = P \odot (\bar P - \sum_j \bar P_{ij} P_{ij})$
-            gS = P * (gP - (gP * P).sum(-1, keepdim=True))  # (..., L, S)
-            # $\bar Q = s\,\bar S K$, $\bar K = s\,\bar S^\top Q$
-            gq = (gS @ k) * s if need_q else None  # (..., L, E)
-            gk = (gS.mT @ q) * s if need_k else None  # (..., S, E)
-            gm = gS if need_m else None
+            # $\bar Z = P \odot (\bar P - \sum_j \bar P_{ij} P_{ij})$
+            gZ = P * (gP - (gP * P).sum(-1, keepdim=True))  # (..., L, S)
+            # $\bar Q = s\,\bar Z K$, $\bar K = s\,\bar Z^\top Q$
+            gq = (gZ @ k) * s if need_q else None  # (..., L, E)
+            gk = (gZ.mT @ q) * s if need_k else None  # (..., S, E)
+            gm = gZ if need_m else None
         return gq, gk, gv, gm
         # END SOLUTION
 

@@ -16,12 +16,16 @@ crosses a word/number/punctuation boundary ("dog." and "dog!" share "dog")::
 
     's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
 
-Python's ``re`` has no ``\p{L}``; this module writes it as ``[^\W\d_]`` (a word
-character that is not a decimal digit or underscore) and ``\p{N}`` as ``\d``. The two
-differ only for numerals that are not decimal digits (``²``, ``Ⅻ``), which ``re`` counts
-as letters; round trips are exact either way, since the bytes are never changed.
+or GPT-4's (``GPT4_SPLIT_PATTERN``: digits in groups of at most three, case-insensitive
+contractions). Both are written for the ``regex`` package, as tiktoken's are: the
+standard library's ``re`` has no Unicode classes such as ``\p{L}`` (letters) and
+``\p{N}`` (numbers).
 
 Special tokens (``"<|endoftext|>"``) get ids after the merges and are never split.
+``encode`` follows tiktoken's contract: a special token in the text raises a
+``ValueError`` unless it is allowed (``allowed_special={"<|endoftext|>"}`` or ``"all"``),
+because text from users must not be able to inject control tokens; with
+``disallowed_special=()`` it is encoded as ordinary text.
 
 >>> tok = ByteBPETokenizer.train("low lower lowest " * 20, vocab_size=260)
 >>> tok.decode(tok.encode("lowest low")) == "lowest low"
@@ -32,17 +36,21 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
 
+import regex
+
 from groundup.utils.atomic_io import atomic_write
 
-__all__ = ["GPT2_SPLIT_PATTERN", "ByteBPETokenizer"]
+__all__ = ["GPT2_SPLIT_PATTERN", "GPT4_SPLIT_PATTERN", "ByteBPETokenizer"]
 
-GPT2_SPLIT_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?[^\W\d_]+| ?\d+| ?(?:[^\s\w]|_)+|\s+(?!\S)|\s+"""
+#: GPT-2's pre-split pattern (its ``encoder.py``; tiktoken's ``gpt2`` encoding), for ``regex``.
+GPT2_SPLIT_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
+#: GPT-4's pre-split pattern (tiktoken's ``cl100k_base``).
+GPT4_SPLIT_PATTERN = r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]++[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+"""
 
 
 def _merge(ids: list[int], pair: tuple[int, int], new: int) -> list[int]:
@@ -58,6 +66,12 @@ def _merge(ids: list[int], pair: tuple[int, int], new: int) -> list[int]:
             i += 1
     return out
     # END SOLUTION
+
+
+def _special_regex(tokens: Iterable[str]) -> regex.Pattern:
+    """One capturing alternation of ``tokens``, longest first (so a prefix never wins)."""
+    escaped = (regex.escape(t) for t in sorted(tokens, key=len, reverse=True))
+    return regex.compile("(" + "|".join(escaped) + ")")
 
 
 class ByteBPETokenizer:
@@ -90,16 +104,7 @@ class ByteBPETokenizer:
         self.special_tokens = dict(special_tokens or {})
         self.inverse_special = {i: s for s, i in self.special_tokens.items()}
         self.pattern = pattern
-        self._split = re.compile(pattern)
-        self._special_re = (
-            re.compile(
-                "("
-                + "|".join(re.escape(s) for s in sorted(self.special_tokens, key=len, reverse=True))
-                + ")"
-            )
-            if self.special_tokens
-            else None
-        )
+        self._split = regex.compile(pattern)
         self._cache: dict[str, list[int]] = {}
 
     @property
@@ -127,7 +132,7 @@ class ByteBPETokenizer:
             )
         # BEGIN SOLUTION
         # each distinct chunk once, with its count: merges are counted per chunk type
-        chunks = Counter(re.findall(pattern, text))
+        chunks = Counter(regex.findall(pattern, text))
         words = [list(w.encode("utf-8")) for w in chunks]
         counts = list(chunks.values())
         merges: list[tuple[int, int]] = []
@@ -165,18 +170,69 @@ class ByteBPETokenizer:
             self._cache[chunk] = ids
         return ids
 
-    def encode(self, text: str, allowed_special: str = "all") -> list[int]:
-        """Token ids of ``text``. Special tokens in the text are recognised unless ``allowed_special="none"``."""
+    def encode(
+        self,
+        text: str,
+        *,
+        allowed_special: str | Collection[str] = frozenset(),
+        disallowed_special: str | Collection[str] = "all",
+    ) -> list[int]:
+        """Token ids of ``text``, with tiktoken's (and minbpe's) handling of special tokens.
+
+        Parameters
+        ----------
+        text : str
+        allowed_special : ``"all"``, ``"none"`` or set of str
+            Special tokens that become their ids where they occur in ``text``. ``"none"``
+            (minbpe's spelling) allows none and never raises: every special token is
+            encoded as ordinary text.
+        disallowed_special : ``"all"`` or collection of str
+            Special tokens whose appearance in ``text`` raises ``ValueError``; ``"all"``
+            means every special token not allowed. ``()`` encodes them as ordinary text.
+
+        >>> tok = ByteBPETokenizer(special_tokens={"<|endoftext|>": 256})
+        >>> tok.encode("a<|endoftext|>", allowed_special={"<|endoftext|>"})
+        [97, 256]
+        >>> len(tok.encode("a<|endoftext|>", disallowed_special=()))
+        14
+        """
         if not isinstance(text, str):
             raise TypeError(f"encode: text must be a str, got {type(text).__name__}")
-        parts = (
-            self._special_re.split(text)
-            if self._special_re is not None and allowed_special == "all"
-            else [text]
-        )
+        specials = set(self.special_tokens)
+        if allowed_special == "all":
+            allowed = specials
+        elif allowed_special == "none":
+            allowed, disallowed_special = set(), ()
+        elif isinstance(allowed_special, str):
+            raise ValueError(
+                f"encode: allowed_special must be 'all', 'none' or a set of special tokens, "
+                f"got the string {allowed_special!r} (a set: {{{allowed_special!r}}})"
+            )
+        else:
+            allowed = set(allowed_special)
+        if disallowed_special == "all":
+            disallowed = specials - allowed
+        elif isinstance(disallowed_special, str):
+            raise ValueError(
+                f"encode: disallowed_special must be 'all' or a collection of special tokens, "
+                f"got the string {disallowed_special!r}"
+            )
+        else:
+            disallowed = set(disallowed_special)
+        if disallowed:
+            found = _special_regex(disallowed).search(text)
+            if found:
+                raise ValueError(
+                    f"encode: the text contains the special token {found.group()!r} at "
+                    f"character {found.start()}, which is not allowed. To encode it as the "
+                    f"special token pass allowed_special={{{found.group()!r}}} (or 'all'); to "
+                    f"encode it as ordinary text pass disallowed_special=()"
+                )
+        allowed &= specials
+        parts = _special_regex(allowed).split(text) if allowed else [text]
         ids: list[int] = []
         for part in parts:
-            if part in self.special_tokens and allowed_special == "all":
+            if part in allowed:
                 ids.append(self.special_tokens[part])
                 continue
             for chunk in self._split.findall(part):

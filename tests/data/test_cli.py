@@ -49,7 +49,10 @@ def test_info_prints_every_field_and_checksums():
     )
 
 
-def test_add_then_list_says_cached(tmp_path):
+def test_add_then_list_says_cached(tmp_path, monkeypatch):
+    from groundup.data import mnist
+
+    monkeypatch.setattr(mnist, "EXPECTED_COUNTS", {"train": 3, "test": 2})
     folder = tmp_path / "mnist"
     folder.mkdir()
     for stem, shape in (
@@ -63,6 +66,8 @@ def test_add_then_list_says_cached(tmp_path):
     result = runner.invoke(app, ["data", "add", "mnist", "--from", str(folder)])
     assert result.exit_code == 0, result.output
     assert "mnist: added from" in result.output
+    assert result.output.count("warning: add mnist: ") == 4  # the fakes are not the published files
+    assert ": train 3 × (28, 28), test 2 × (28, 28); not the published files" in result.output
     listing = runner.invoke(app, ["data", "list"]).output
     assert (
         next(line for line in listing.splitlines() if "│ mnist " in line)

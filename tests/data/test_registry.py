@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import tarfile
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 
 from groundup import data
-from groundup.data import cifar10, text_corpora
+from groundup.data import cifar10, mnist, text_corpora
 from groundup.data.cifar import write_cifar_batch
 from groundup.data.download import Resource
 from groundup.data.idx import write_idx
@@ -60,9 +61,11 @@ def test_bundled_sets_take_no_path_and_cannot_be_added(tmp_path):
         data.add("mnist-5k", tmp_path)
 
 
-def _mnist_folder(folder: Path, gz: bool = True, dotted: bool = False) -> dict[str, np.ndarray]:
+def _mnist_folder(
+    folder: Path, gz: bool = True, dotted: bool = False, seed: int = 0
+) -> dict[str, np.ndarray]:
     folder.mkdir(parents=True)
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(seed)
     arrays = {
         "train-images-idx3-ubyte": rng.integers(0, 256, (12, 28, 28), dtype=np.uint8),
         "train-labels-idx1-ubyte": rng.integers(0, 10, 12).astype(np.uint8),
@@ -78,17 +81,27 @@ def _mnist_folder(folder: Path, gz: bool = True, dotted: bool = False) -> dict[s
 @pytest.mark.parametrize(("gz", "dotted"), [(True, False), (False, False), (False, True)])
 def test_add_mnist_from_an_idx_folder(tmp_path, _cache, gz, dotted):
     arrays = _mnist_folder(tmp_path / "mine", gz=gz, dotted=dotted)
-    folder = data.add("mnist", tmp_path / "mine")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        folder = data.add("mnist", tmp_path / "mine")
+    # gzip files have pinned checksums (these fakes differ: one warning each); raw files none
+    assert len(caught) == (4 if gz else 0)
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "added.json",
+        "t10k-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+        "train-images-idx3-ubyte.gz",
+        "train-labels-idx1-ubyte.gz",
+    ]
     assert folder == _cache / "mnist" and data.status("mnist") == "cached"
     d = data.load("mnist")
     np.testing.assert_array_equal(d["train"][0], arrays["train-images-idx3-ubyte"])
     np.testing.assert_array_equal(d["test"][1], arrays["t10k-labels-idx1-ubyte"])
     assert d["test"][1].dtype == np.int64
-    assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no temporary files left
 
 
 def test_load_with_a_path_reads_without_copying(tmp_path, _cache):
-    arrays = _mnist_folder(tmp_path / "mine")
+    arrays = _mnist_folder(tmp_path / "mine", gz=False)
     d = data.load("fashion-mnist", path=tmp_path / "mine")
     np.testing.assert_array_equal(d["train"][1], arrays["train-labels-idx1-ubyte"])
     assert data.status("fashion-mnist") == "missing"
@@ -98,8 +111,11 @@ def test_add_rejects_a_broken_folder_and_leaves_the_cache_empty(tmp_path, _cache
     _mnist_folder(tmp_path / "mine")
     bad = tmp_path / "mine" / "t10k-labels-idx1-ubyte.gz"
     bad.write_bytes(bad.read_bytes()[:-3])
-    with pytest.raises(data.CorruptFileError, match=r"t10k-labels-idx1-ubyte.gz: truncated"):
+    with pytest.raises(data.CorruptFileError, match=r"t10k-labels-idx1-ubyte.gz: truncated") as err:
         data.add("mnist", tmp_path / "mine")
+    # the user's own file: no advice to delete it and download it again
+    assert "Your copy is damaged or is not mnist: nothing was added" in str(err.value)
+    assert "delete" not in str(err.value) and "download it again" not in str(err.value)
     assert list((_cache / "mnist").iterdir()) == []
     assert data.status("mnist") == "missing"
 
@@ -159,20 +175,29 @@ def test_add_cifar_from_the_archive_checks_its_checksum(tmp_path, _cache, monkey
     X = _cifar_folder(tmp_path / "c")
     archive = tmp_path / "cifar-10-python.tar.gz"
     archive.write_bytes(_tar_gz(tmp_path / "c"))
-    with pytest.raises(
-        data.ChecksumError, match=r"cifar-10-python.tar.gz: checksum mismatch.*expected 170498071"
+    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+    # a known checksum that differs is a warning naming both hashes; the copy is added
+    with pytest.warns(
+        data.DataWarning,
+        match=rf"cifar-10-python.tar.gz: not the published cifar-10-python.tar.gz: SHA-256 {digest} "
+        rf"\({archive.stat().st_size:,} bytes\), published 6d958be0.* \(170,498,071 bytes\); added anyway",
     ):
         data.add("cifar-10", archive)
-    pinned = Resource(archive.name, ("http://x",), hashlib.sha256(archive.read_bytes()).hexdigest())
-    monkeypatch.setattr(cifar10, "_CIFAR_ARCHIVE", pinned)
-    data.add("cifar-10", archive)
     np.testing.assert_array_equal(data.load("cifar-10")["test"][0], X[10:])
+    assert data.summary("cifar-10").endswith("not the published files (see `groundup data info`)")
+    pinned = Resource(archive.name, ("http://x",), digest)
+    monkeypatch.setattr(cifar10, "_CIFAR_ARCHIVE", pinned)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        data.add("cifar-10", archive)
+    assert data.summary("cifar-10") == "train 10 × (3, 32, 32), test 2 × (3, 32, 32)"
 
 
 def test_add_tiny_shakespeare_from_a_text_file(tmp_path, _cache):
     text = "First Citizen:\nBefore we proceed any further, hear me speak.\n\n" * 10
     (tmp_path / "input.txt").write_text(text)
-    data.add("tiny-shakespeare", tmp_path / "input.txt")
+    with pytest.warns(data.DataWarning, match="not the published input.txt"):
+        data.add("tiny-shakespeare", tmp_path / "input.txt")
     d = data.load("tiny-shakespeare")
     assert d["train"] + d["val"] == text and len(d["train"]) == int(len(text) * 0.9)
     (tmp_path / "bad.txt").write_bytes(b"\xff\xfe\x00broken")
@@ -221,12 +246,67 @@ def test_cache_dir_follows_groundup_data_else_platformdirs(monkeypatch, tmp_path
     assert data.cache_dir() == tmp_path / "platform" / "groundup"
 
 
-def test_atomic_path_leaves_nothing_when_the_write_fails(tmp_path):
-    from groundup.data.cache import atomic_path, atomic_write_bytes
+def test_adding_a_new_copy_replaces_the_old_one_whatever_its_spelling(tmp_path, _cache):
+    """#24: a raw copy added first must not hide the gzip copy added later (one file per member)."""
+    first = _mnist_folder(tmp_path / "first", gz=False)
+    data.add("mnist", tmp_path / "first")
+    second = _mnist_folder(tmp_path / "second", gz=True, seed=1)
+    with pytest.warns(data.DataWarning):
+        data.add("mnist", tmp_path / "second")
+    d = data.load("mnist")
+    np.testing.assert_array_equal(d["train"][0], second["train-images-idx3-ubyte"])
+    assert not np.array_equal(d["train"][0], first["train-images-idx3-ubyte"])
+    # a cache written by an older version: the raw spelling beside the canonical gzip
+    stale = _cache / "mnist" / "train-images.idx3-ubyte"
+    write_idx(stale, first["train-images-idx3-ubyte"])
+    np.testing.assert_array_equal(data.load("mnist")["train"][0], second["train-images-idx3-ubyte"])
+    data.add("mnist", tmp_path / "first")
+    assert not stale.exists() and not (_cache / "mnist" / "train-images-idx3-ubyte").exists()
+    np.testing.assert_array_equal(data.load("mnist")["train"][0], first["train-images-idx3-ubyte"])
 
-    target = tmp_path / "file.bin"
-    atomic_write_bytes(target, b"old")
-    with pytest.raises(RuntimeError, match="boom"), atomic_path(target) as tmp:
-        tmp.write_bytes(b"half")
-        raise RuntimeError("boom")
-    assert target.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["file.bin"]
+
+def test_add_refuses_a_copy_with_the_wrong_number_of_images(tmp_path, _cache, monkeypatch):
+    from tests.data.conftest import CIFAR_COUNTS, MNIST_COUNTS
+
+    monkeypatch.setattr(mnist, "EXPECTED_COUNTS", MNIST_COUNTS)
+    monkeypatch.setattr(cifar10, "EXPECTED_COUNTS", CIFAR_COUNTS)
+    _mnist_folder(tmp_path / "mine")
+    with pytest.raises(
+        data.CorruptFileError, match=r"mine: the train split has 12 images; the dataset has 60,000"
+    ):
+        data.add("mnist", tmp_path / "mine")
+    _cifar_folder(tmp_path / "cifar")
+    with pytest.raises(data.CorruptFileError, match=r"has 10 images; the dataset has 50,000"):
+        data.add("cifar-10", tmp_path / "cifar")
+    assert data.status("mnist") == data.status("cifar-10") == "missing"
+
+
+def test_add_a_six_byte_tiny_shakespeare_warns_and_reports_what_is_cached(tmp_path, _cache):
+    (tmp_path / "hello.txt").write_text("hello\n")
+    digest = hashlib.sha256(b"hello\n").hexdigest()
+    with pytest.warns(
+        data.DataWarning,
+        match=rf"hello.txt: not the published input.txt: SHA-256 {digest} \(6 bytes\), "
+        r"published 86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed "
+        r"\(1,115,394 bytes\); added anyway",
+    ):
+        data.add("tiny-shakespeare", tmp_path / "hello.txt")
+    assert data.status("tiny-shakespeare") == "cached"
+    assert data.summary("tiny-shakespeare") == (
+        "6 characters (train 5 / val 1); not the published files (see `groundup data info`)"
+    )
+
+
+def test_a_truncated_cache_file_is_corrupt_not_cached(tmp_path, _cache):
+    _mnist_folder(tmp_path / "mine", gz=False)
+    data.add("mnist", tmp_path / "mine")
+    assert data.status("mnist") == "cached"
+    cached = _cache / "mnist" / "train-images-idx3-ubyte.gz"
+    cached.write_bytes(cached.read_bytes()[:-100])
+    assert data.status("mnist") == "corrupt"
+    with pytest.raises(
+        data.CorruptFileError,
+        match=r"train-images-idx3-ubyte.gz: truncated or corrupted gzip file .*"
+        r"The cached copy of mnist is damaged: delete .*mnist and run `groundup data get mnist`",
+    ):
+        data.load("mnist")

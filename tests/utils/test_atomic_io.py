@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from groundup.utils.atomic_io import atomic_file, atomic_write
+from groundup.utils.atomic_io import atomic_copy, atomic_directory, atomic_file, atomic_write
 
 
 def test_atomic_write_creates_folders_and_writes_text_as_utf8(tmp_path):
@@ -55,3 +55,35 @@ def test_replacing_a_file_keeps_its_mode(tmp_path):
     finally:
         os.umask(old)
     assert path.read_text() == "new" and stat.S_IMODE(path.stat().st_mode) == 0o750
+
+
+def test_atomic_copy_replaces_the_target_whole(tmp_path):
+    atomic_write(tmp_path / "src.bin", bytes(range(256)) * 4096)
+    atomic_write(tmp_path / "dst.bin", b"old")
+    atomic_copy(tmp_path / "src.bin", tmp_path / "dst.bin")
+    assert (tmp_path / "dst.bin").read_bytes() == bytes(range(256)) * 4096
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dst.bin", "src.bin"]
+
+
+def test_atomic_directory_replaces_a_folder_or_leaves_it_as_it_was(tmp_path):
+    target = tmp_path / "batches"
+    with atomic_directory(target) as tmp:
+        (tmp / "a").write_bytes(b"first")
+    with pytest.raises(RuntimeError, match="boom"), atomic_directory(target) as tmp:
+        (tmp / "b").write_bytes(b"half")
+        raise RuntimeError("boom")
+    assert [p.name for p in target.iterdir()] == ["a"]
+    assert [p.name for p in tmp_path.iterdir()] == ["batches"]  # no temporary folder left
+    with atomic_directory(target) as tmp:
+        (tmp / "c").write_bytes(b"second")
+    assert [p.name for p in target.iterdir()] == ["c"]
+    assert [p.name for p in tmp_path.iterdir()] == ["batches"]
+    assert target.stat().st_mode & 0o777 == 0o777 & ~_umask()  # not mkdtemp's 0700
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import warnings
 from pathlib import Path
 
 import typer
@@ -21,11 +23,23 @@ def list_() -> None:
     table.add_column("name", style="bold")
     table.add_column("size")
     table.add_column("status")
-    colours = {"bundled": "green", "cached": "cyan", "missing": "yellow"}
+    colours = {"bundled": "green", "cached": "cyan", "missing": "yellow", "corrupt": "red"}
+    corrupt = []
     for name in data.names():
         status = data.status(name)
-        table.add_row(name, data.info(name).size, f"[{colours[status]}]{status}[/]")
-    Console(width=120).print(table)
+        # a cached set is described by what its files hold, not by the registry's promise
+        size = data.summary(name) if status == "cached" else data.info(name).size
+        table.add_row(name, size, f"[{colours[status]}]{status}[/]")
+        if status == "corrupt":
+            corrupt.append(name)
+    console = Console(width=120)
+    console.print(table)
+    for name in corrupt:
+        console.print(
+            f"{name}: the cached files are truncated or wrong (`groundup data info {name}`); "
+            f"delete {data.cache_dir() / name} and run `groundup data get {name}`",
+            highlight=False,
+        )
 
 
 @app.command("info")
@@ -44,8 +58,21 @@ def info(name: str = typer.Argument(..., help="Dataset name (see `groundup data 
         "returns": entry.returns,
         "status": data.status(name),
     }
+    if fields["status"] == "cached":
+        fields["cached"] = data.summary(name)
+    elif fields["status"] == "corrupt":
+        try:
+            data.load(name)
+        except data.DataError as exc:
+            fields["problem"] = str(exc)
     if entry.remote is not None:
         fields["cache"] = str(data.cache_dir() / name)
+        added = data.cache_dir() / name / "added.json"
+        if added.is_file():
+            record = json.loads(added.read_text(encoding="utf-8"))
+            fields["added from"] = record["from"]
+            for i, message in enumerate(record["warnings"], 1):
+                fields[f"warning {i}"] = message
         for r in entry.remote.resources:
             fields[r.filename] = f"sha256 {r.sha256}" + (f", {r.size:,} bytes" if r.size else "")
     width = max(len(k) for k in fields)
@@ -90,5 +117,9 @@ def add(
     """Install files you already have into the cache (validated, then copied atomically)."""
     from groundup import data
 
-    folder = data.add(name, source)
-    typer.echo(f"{name}: added from {source} to {folder}")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", data.DataWarning)
+        folder = data.add(name, source)
+    for w in caught:
+        typer.echo(f"warning: {w.message}", err=True)
+    typer.echo(f"{name}: added from {source} to {folder}: {data.summary(name)}")

@@ -35,18 +35,30 @@ from groundup.data.errors import (
     ChecksumError,
     CorruptFileError,
     DataError,
+    DataWarning,
     DownloadError,
     NotCachedError,
     OfflineError,
     UnknownDatasetError,
 )
-from groundup.data.registry import REGISTRY, DatasetInfo, add, get, info, load, names, status
+from groundup.data.registry import (
+    REGISTRY,
+    DatasetInfo,
+    add,
+    get,
+    info,
+    load,
+    names,
+    status,
+    summary,
+)
 
 __all__ = [
     "REGISTRY",
     "ChecksumError",
     "CorruptFileError",
     "DataError",
+    "DataWarning",
     "DatasetInfo",
     "DownloadError",
     "NotCachedError",
@@ -59,4 +71,5 @@ __all__ = [
     "load",
     "names",
     "status",
+    "summary",
 ]

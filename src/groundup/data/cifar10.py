@@ -13,11 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from groundup.data.cache import atomic_path
 from groundup.data.cifar import TEST_BATCH, TRAIN_BATCHES, read_cifar10_folder
-from groundup.data.download import Resource, verify
+from groundup.data.download import Resource, checksum_mismatch
 from groundup.data.errors import CorruptFileError
-from groundup.data.remote import RemoteSource
+from groundup.data.remote import RemoteSource, check_counts
+from groundup.utils.atomic_io import atomic_directory
 
 _CIFAR_ARCHIVE = Resource(
     "cifar-10-python.tar.gz",
@@ -26,6 +26,8 @@ _CIFAR_ARCHIVE = Resource(
     170498071,
 )
 _CIFAR_DIR = "cifar-10-batches-py"
+#: Images per split (a copy with other counts is not the dataset).
+EXPECTED_COUNTS = {"train": 50000, "test": 10000}
 _CIFAR_FILES = (*TRAIN_BATCHES, TEST_BATCH, "batches.meta")
 
 
@@ -35,8 +37,7 @@ def _cifar_installed(folder: Path) -> bool:
 
 def _extract_cifar(archive: Path, folder: Path) -> None:
     """Extract the batch files (regular files only, by name: no path from the archive is trusted)."""
-    with atomic_path(folder / _CIFAR_DIR) as tmp:
-        tmp.mkdir()
+    with atomic_directory(folder / _CIFAR_DIR) as tmp:
         try:
             with tarfile.open(archive, "r:gz") as tar:
                 for member in tar.getmembers():
@@ -48,7 +49,7 @@ def _extract_cifar(archive: Path, folder: Path) -> None:
                             shutil.copyfileobj(src, dst)
         except (tarfile.TarError, EOFError, OSError) as exc:
             raise CorruptFileError(f"{archive}: not a readable CIFAR-10 archive ({exc})") from exc
-        read_cifar10_folder(tmp)  # validate before it becomes the cache
+        _check(read_cifar10_folder(tmp), archive)  # validate before it becomes the cache
 
 
 def _cifar_finish_download(folder: Path) -> None:
@@ -57,22 +58,33 @@ def _cifar_finish_download(folder: Path) -> None:
     archive.unlink()
 
 
-def _cifar_install_from(path: Path, folder: Path) -> None:
+def _cifar_install_from(path: Path, folder: Path) -> list[str]:
     if path.is_file():  # the official archive
-        verify(path, _CIFAR_ARCHIVE)
+        mismatch = checksum_mismatch(path, _CIFAR_ARCHIVE)
         _extract_cifar(path, folder)
-        return
-    read_cifar10_folder(path)  # validates every batch
-    with atomic_path(folder / _CIFAR_DIR) as tmp:
-        tmp.mkdir()
+        return [mismatch] if mismatch else []
+    _check(read_cifar10_folder(path), path)  # validates every batch
+    with atomic_directory(folder / _CIFAR_DIR) as tmp:
         for name in _CIFAR_FILES:
             if (path / name).is_file():
                 shutil.copyfile(path / name, tmp / name)
+    return []
 
 
 def _cifar_read(path: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     path = Path(path)
     return read_cifar10_folder(path / _CIFAR_DIR if (path / _CIFAR_DIR).is_dir() else path)
+
+
+def _check(d: dict[str, tuple[np.ndarray, np.ndarray]], where: Path) -> None:
+    """The complete dataset: 50,000 training and 10,000 test images."""
+    check_counts(d, where, EXPECTED_COUNTS)
+
+
+def _cifar_read_cache(folder: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    d = _cifar_read(folder)
+    _check(d, folder)
+    return d
 
 
 CIFAR10 = RemoteSource(
@@ -81,5 +93,6 @@ CIFAR10 = RemoteSource(
     finish_download=_cifar_finish_download,
     install_from=_cifar_install_from,
     read=_cifar_read,
+    read_cache=_cifar_read_cache,
     manual=f"{_CIFAR_ARCHIVE.urls[0]} (or its extracted {_CIFAR_DIR} folder)",
 )

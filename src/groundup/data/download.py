@@ -115,6 +115,20 @@ def download(
     return final
 
 
+def checksum_mismatch(path: Path, resource: Resource) -> str:
+    """How ``path`` differs from the pinned size/SHA-256 of ``resource``, naming both; ``""`` if it does not."""
+    path = Path(path)
+    size = path.stat().st_size
+    digest = file_digest(path, "sha256")
+    if digest == resource.sha256 and (resource.size is None or size == resource.size):
+        return ""
+    published = f"{resource.size:,} bytes" if resource.size is not None else "size not pinned"
+    return (
+        f"{path}: not the published {resource.filename}: SHA-256 {digest} ({size:,} bytes), "
+        f"published {resource.sha256} ({published})"
+    )
+
+
 def verify(path: Path, resource: Resource, delete_on_mismatch: bool = False) -> None:
     """Check the size and SHA-256 of ``path`` against ``resource``; raise ChecksumError if they differ."""
     path = Path(path)

@@ -37,3 +37,7 @@ class OfflineError(DataError):
 
 class DownloadError(DataError):
     """The server answered with an error, or the connection dropped mid-file."""
+
+
+class DataWarning(UserWarning):
+    """Something worth knowing that is not an error: e.g. an added file is not the published one."""

@@ -60,7 +60,7 @@ def read_bytes_maybe_gzip(path: Path) -> bytes:
         return gzip.decompress(raw)
     except (EOFError, OSError, zlib.error) as exc:
         raise CorruptFileError(
-            f"{path}: truncated or corrupted gzip file ({exc}); delete it and download it again"
+            f"{path}: truncated or corrupted gzip file ({exc})"
         ) from exc
 
 

@@ -2,20 +2,23 @@
 
 The SHA-256 of every file is pinned (the values torchvision pins), with its size in bytes.
 A folder the user already has may hold the files gzipped or not, and spelled
-``train-images-idx3-ubyte`` or ``train-images.idx3-ubyte``.
+``train-images-idx3-ubyte`` or ``train-images.idx3-ubyte``; the cache holds each of the
+four files once, gzipped, under the name it is downloaded as (``train-images-idx3-ubyte.gz``).
 """
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 from pathlib import Path
 
 import numpy as np
 
-from groundup.data.cache import atomic_copy
 from groundup.data.download import Resource
 from groundup.data.errors import CorruptFileError, DataError
 from groundup.data.idx import read_idx
-from groundup.data.remote import RemoteSource
+from groundup.data.remote import RemoteSource, check_counts
+from groundup.utils.atomic_io import atomic_write
 
 _IDX_STEMS = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
@@ -23,13 +26,18 @@ _IDX_STEMS = {
 }
 
 
+#: Images per split of MNIST and Fashion-MNIST (a copy with other counts is not the dataset).
+EXPECTED_COUNTS = {"train": 60000, "test": 10000}
+
+
 def _find_idx(folder: Path, stem: str) -> Path | None:
-    """``stem``, ``stem.gz`` or the ``train-images.idx3-ubyte`` spelling some copies use."""
+    """``stem.gz`` (the cache's one canonical name), ``stem``, or the ``train-images.idx3-ubyte``
+    spelling some copies use, gzipped or not."""
     for name in (
-        stem,
         stem + ".gz",
-        stem.replace("-idx", ".idx"),
+        stem,
         stem.replace("-idx", ".idx") + ".gz",
+        stem.replace("-idx", ".idx"),
     ):
         if (folder / name).is_file():
             return folder / name
@@ -72,14 +80,46 @@ def _idx_installed(folder: Path) -> bool:
     return all(_find_idx(folder, s) is not None for pair in _IDX_STEMS.values() for s in pair)
 
 
-def _idx_install_from(path: Path, folder: Path) -> None:
-    read_idx_folder(path)  # validates all four files
+def _idx_read_cache(folder: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    d = read_idx_folder(folder)
+    check_counts(d, folder, EXPECTED_COUNTS)
+    return d
+
+
+def _idx_install_from(path: Path, folder: Path, checksums: dict[str, tuple[str, int]]) -> list[str]:
+    """Validate the user's four files, then make each the cache's one ``stem.gz``.
+
+    A gzip file is copied as it is and its SHA-256 compared with the pinned one (a
+    mismatch is returned as a warning); an uncompressed file is gzipped. Every other
+    spelling of the member in the cache (``stem``, ``train-images.idx3-ubyte`` ...) is
+    removed, so no stale copy can hide the new one.
+    """
+    check_counts(read_idx_folder(path), path, EXPECTED_COUNTS)  # validates all four files
+    warnings: list[str] = []
     for pair in _IDX_STEMS.values():
         for stem in pair:
             src = _find_idx(path, stem)
             assert src is not None
-            suffix = ".gz" if src.name.endswith(".gz") else ""
-            atomic_copy(src, folder / (stem + suffix))
+            final = folder / (stem + ".gz")
+            raw = src.read_bytes()
+            if raw.startswith(b"\x1f\x8b"):
+                sha, size = checksums[stem + ".gz"]
+                digest = hashlib.sha256(raw).hexdigest()
+                if digest != sha:
+                    warnings.append(
+                        f"{src}: not the published {stem}.gz: SHA-256 {digest} "
+                        f"({len(raw):,} bytes), published {sha} ({size:,} bytes)"
+                    )
+                atomic_write(final, raw)
+            else:
+                atomic_write(final, gzip.compress(raw, mtime=0))
+            for other in (
+                stem,
+                stem.replace("-idx", ".idx"),
+                stem.replace("-idx", ".idx") + ".gz",
+            ):
+                (folder / other).unlink(missing_ok=True)
+    return warnings
 
 
 def _idx_source(
@@ -93,8 +133,9 @@ def _idx_source(
         resources=resources,
         is_installed=_idx_installed,
         finish_download=lambda folder: None,
-        install_from=_idx_install_from,
+        install_from=lambda path, folder: _idx_install_from(path, folder, checksums),
         read=read_idx_folder,
+        read_cache=_idx_read_cache,
         manual=f"the four IDX .gz files from {base_urls[0]}/ (see {home})",
     )
 

@@ -7,6 +7,8 @@ files the user already has with :func:`add`).
 
 from __future__ import annotations
 
+import json
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,11 +17,19 @@ from typing import Any
 from groundup.data import cifar10, mnist, text_corpora
 from groundup.data.cache import dataset_dir
 from groundup.data.download import fetch_all
-from groundup.data.errors import DataError, NotCachedError, OfflineError, UnknownDatasetError
+from groundup.data.errors import (
+    CorruptFileError,
+    DataError,
+    DataWarning,
+    NotCachedError,
+    OfflineError,
+    UnknownDatasetError,
+)
 from groundup.data.mnist_5k import load_mnist_5k
 from groundup.data.remote import RemoteSource
 from groundup.data.shakespeare import load_shakespeare
 from groundup.data.toy import load_toy
+from groundup.utils.atomic_io import atomic_write
 
 
 @dataclass(frozen=True)
@@ -199,12 +209,56 @@ def names() -> list[str]:
 
 
 def status(name: str) -> str:
-    """``"bundled"``, ``"cached"`` (downloaded or added) or ``"missing"``."""
+    """``"bundled"``, ``"cached"`` (downloaded or added, and it reads as the complete
+    dataset), ``"corrupt"`` (files present but truncated or wrong) or ``"missing"``."""
     entry = info(name)
     if entry.kind == "bundled":
         return "bundled"
     assert entry.remote is not None
-    return "cached" if entry.remote.is_installed(dataset_dir(name)) else "missing"
+    folder = dataset_dir(name)
+    if not entry.remote.is_installed(folder):
+        return "missing"
+    try:
+        entry.remote.load_cache(folder)
+    except DataError:
+        return "corrupt"
+    return "cached"
+
+
+def summary(name: str) -> str:
+    """What the cache holds for ``name``, counted from the files (not the registry's promise).
+
+    E.g. ``"train 60,000 × (28, 28), test 10,000 × (28, 28)"`` or ``"1,115,394 characters
+    (train 1,003,854 / val 111,540)"``; a copy added with a checksum warning says so.
+    Raises :class:`~groundup.data.errors.NotCachedError` or
+    :class:`~groundup.data.errors.CorruptFileError` when there is nothing sound to describe.
+    """
+    value = load(name)
+    if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+        n = sum(len(v) for v in value.values())
+        parts = " / ".join(f"{k} {len(v):,}" for k, v in value.items())
+        text = f"{n:,} characters ({parts})"
+    elif isinstance(value, dict) and all(isinstance(v, tuple) for v in value.values()):
+        text = ", ".join(f"{k} {len(X):,} × {tuple(X.shape[1:])}" for k, (X, _) in value.items())
+    else:
+        data = value["data"]
+        text = f"{data.shape[0]:,} × {data.shape[1]}"
+    notes = _added_notes(name)
+    return text + ("; not the published files (see `groundup data info`)" if notes else "")
+
+
+_ADDED = "added.json"  # in a dataset's cache folder: where an added copy came from
+
+
+def _added_notes(name: str) -> list[str]:
+    """The checksum warnings recorded when ``name`` was added (none for a download)."""
+    path = dataset_dir(name) / _ADDED
+    if not path.is_file():
+        return []
+    try:
+        return list(json.loads(path.read_text(encoding="utf-8")).get("warnings", []))
+    except (OSError, ValueError):
+        return []
 
 
 def _remote(name: str) -> RemoteSource:
@@ -238,12 +292,19 @@ def get(name: str, progress: Callable[[str, int, int | None], None] | None = Non
                 f"or run `groundup data add {name} --from PATH`"
             ) from None
         remote.finish_download(folder)
+        (folder / _ADDED).unlink(missing_ok=True)  # the cache now holds the published files
     return folder
 
 
 def add(name: str, path: Path | str) -> Path:
     """Install files the user already has (an IDX folder, a ``cifar-10-batches-py`` folder or
     the CIFAR archive, a text file, a WikiText-2 zip or folder); validated, then copied atomically.
+
+    A file whose structure is not the dataset's (wrong shapes or counts, labels out of
+    range, not UTF-8) is refused with a :class:`~groundup.data.errors.CorruptFileError`
+    and the cache is left as it was. A file that has a pinned checksum but does not match
+    it is added with a :class:`~groundup.data.errors.DataWarning` naming both SHA-256;
+    :func:`summary` then says the copy is not the published one.
 
     Returns
     -------
@@ -256,7 +317,18 @@ def add(name: str, path: Path | str) -> Path:
         raise DataError(f"add {name}: {path} does not exist")
     folder = dataset_dir(name)
     folder.mkdir(parents=True, exist_ok=True)
-    remote.install_from(path, folder)
+    try:
+        mismatches = remote.install_from(path, folder)
+    except CorruptFileError as exc:
+        raise CorruptFileError(
+            f"add {name}: {exc}. Your copy is damaged or is not {name}: nothing was added; "
+            f"the published files are at {remote.manual}"
+        ) from None
+    atomic_write(
+        folder / _ADDED, json.dumps({"from": str(path), "warnings": mismatches}, indent=1)
+    )
+    for message in mismatches:
+        warnings.warn(f"add {name}: {message}; added anyway", DataWarning, stacklevel=2)
     return folder
 
 
@@ -294,4 +366,10 @@ def load(name: str, path: Path | str | None = None, download: bool = False) -> A
                 f"{remote.manual} and run `groundup data add {name} --from PATH`"
             )
         get(name)
-    return remote.read(folder)
+    try:
+        return remote.load_cache(folder)
+    except CorruptFileError as exc:
+        raise CorruptFileError(
+            f"{exc}. The cached copy of {name} is damaged: delete {folder} and run "
+            f"`groundup data get {name}` (or `groundup data add {name} --from PATH`)"
+        ) from None

@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from groundup.data.download import Resource
+from groundup.data.errors import CorruptFileError
 
 
 @dataclass(frozen=True)
@@ -31,16 +34,38 @@ class RemoteSource:
     finish_download : callable
         ``finish_download(folder)``: turn the downloaded files into the installed layout.
     install_from : callable
-        ``install_from(path, folder)``: validate the user's files and copy them in.
+        ``install_from(path, folder) -> warnings``: validate the user's files (a structural
+        mismatch raises :class:`~groundup.data.errors.CorruptFileError`) and copy them in
+        atomically; returns one message per file whose pinned checksum differs.
     read : callable
         ``read(folder_or_path)``: the dataset, from the cache folder or the user's files.
     manual : str
         What a user without network should download, for the messages.
+    read_cache : callable, optional
+        ``read_cache(folder)``: :attr:`read` plus the checks that only the complete
+        dataset passes (e.g. 60,000 training images); default :attr:`read`.
     """
 
     resources: tuple[Resource, ...]
     is_installed: Callable[[Path], bool]
     finish_download: Callable[[Path], None]
-    install_from: Callable[[Path, Path], None]
+    install_from: Callable[[Path, Path], list[str]]
     read: Callable[[Path], Any]
     manual: str
+    read_cache: Callable[[Path], Any] | None = None
+
+    def load_cache(self, folder: Path) -> Any:
+        """The dataset from its cache folder, checked as a complete copy."""
+        return (self.read_cache or self.read)(folder)
+
+
+def check_counts(
+    d: dict[str, tuple[np.ndarray, np.ndarray]], where: Path, expected: dict[str, int]
+) -> None:
+    """Raise CorruptFileError unless every split has the ``expected`` number of images."""
+    for split, n in expected.items():
+        got = len(d[split][0])
+        if got != n:
+            raise CorruptFileError(
+                f"{where}: the {split} split has {got:,} images; the dataset has {n:,}"
+            )

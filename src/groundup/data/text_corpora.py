@@ -12,10 +12,11 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from groundup.data.cache import atomic_copy, atomic_path
-from groundup.data.download import Resource, verify
+from groundup.data.cache import atomic_copy
+from groundup.data.download import Resource, checksum_mismatch
 from groundup.data.errors import CorruptFileError, DataError
 from groundup.data.remote import RemoteSource
+from groundup.utils.atomic_io import atomic_directory
 
 
 def _read_text(path: Path) -> str:
@@ -45,9 +46,13 @@ _TINY = Resource(
 )
 
 
-def _tiny_install_from(path: Path, folder: Path) -> None:
+def _tiny_install_from(path: Path, folder: Path) -> list[str]:
+    if path.is_dir():
+        raise DataError(f"{path} is a folder; tiny-shakespeare is one text file (input.txt)")
     _read_text(path)
+    mismatch = checksum_mismatch(path, _TINY)
     atomic_copy(path, folder / _TINY.filename)
+    return [mismatch] if mismatch else []
 
 
 def _tiny_read(path: Path) -> dict[str, str]:
@@ -87,8 +92,7 @@ def _wiki_read(path: Path) -> dict[str, str]:
 
 
 def _extract_wiki(archive: Path, folder: Path) -> None:
-    with atomic_path(folder / _WIKI_DIR) as tmp:
-        tmp.mkdir()
+    with atomic_directory(folder / _WIKI_DIR) as tmp:
         try:
             with zipfile.ZipFile(archive) as z:
                 for info in z.infolist():
@@ -106,17 +110,17 @@ def _wiki_finish_download(folder: Path) -> None:
     archive.unlink()
 
 
-def _wiki_install_from(path: Path, folder: Path) -> None:
+def _wiki_install_from(path: Path, folder: Path) -> list[str]:
     if path.is_file():
-        verify(path, _WIKI_ZIP)
+        mismatch = checksum_mismatch(path, _WIKI_ZIP)
         _extract_wiki(path, folder)
-        return
+        return [mismatch] if mismatch else []
     _wiki_read(path)
     src = path / _WIKI_DIR if (path / _WIKI_DIR).is_dir() else path
-    with atomic_path(folder / _WIKI_DIR) as tmp:
-        tmp.mkdir()
+    with atomic_directory(folder / _WIKI_DIR) as tmp:
         for f in _WIKI_SPLITS.values():
             shutil.copyfile(src / f, tmp / f)
+    return []
 
 
 WIKITEXT2 = RemoteSource(

@@ -13,13 +13,14 @@ owner-only ``0o600`` is not left on it.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["atomic_file", "atomic_write"]
+__all__ = ["atomic_copy", "atomic_directory", "atomic_file", "atomic_write"]
 
 
 def _umask() -> int:
@@ -91,3 +92,55 @@ def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
     """
     with atomic_file(path, "wb") as f:
         f.write(data.encode("utf-8") if isinstance(data, str) else data)
+
+
+def atomic_copy(src: str | os.PathLike, dst: str | os.PathLike) -> None:
+    """Copy the file ``src`` to ``dst`` atomically (through :func:`atomic_file`).
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> atomic_write(folder / "a.txt", "data")
+    >>> atomic_copy(folder / "a.txt", folder / "b.txt")
+    >>> (folder / "b.txt").read_text()
+    'data'
+    """
+    with open(src, "rb") as f_src, atomic_file(dst, "wb") as f_dst:
+        shutil.copyfileobj(f_src, f_dst, 1 << 20)
+
+
+@contextmanager
+def atomic_directory(path: str | os.PathLike) -> Iterator[Path]:
+    """A temporary folder beside ``path`` that replaces the folder ``path`` when the block succeeds.
+
+    Fill the yielded folder; its files are flushed to disk and it is renamed to ``path``
+    (an existing folder of that name is first moved aside, then removed: a folder cannot
+    be renamed over a non-empty one). If the block raises, the temporary folder is removed
+    and ``path`` is left as it was.
+
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "batches"
+    >>> with atomic_directory(target) as tmp:
+    ...     _ = (tmp / "part-1").write_bytes(b"x")
+    >>> sorted(p.name for p in target.iterdir())
+    ['part-1']
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
+    tmp.chmod(0o777 & ~_umask())  # mkdtemp's 0700 would outlive the rename: the user's normal mode
+    try:
+        yield tmp
+        for file in tmp.rglob("*"):
+            if file.is_file():
+                with open(file, "rb") as f:
+                    os.fsync(f.fileno())
+        if path.exists():
+            old = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".old"))
+            os.replace(path, old / path.name)
+            os.replace(tmp, path)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)

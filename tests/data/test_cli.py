@@ -128,3 +128,32 @@ def test_get_offline_is_one_line(monkeypatch):
     assert result.exit_code == 1
     assert isinstance(result.exception, registry.OfflineError)
     assert "\n" not in str(result.exception) and "karpathy/char-rnn" in str(result.exception)
+
+
+def test_add_a_wrong_text_warns_and_list_and_info_say_what_is_cached(tmp_path):
+    """#14: tiny-shakespeare from a 6-byte file is not "1,115,394 characters ... cached"."""
+    (tmp_path / "hello.txt").write_text("hello\n")
+    hello = tmp_path / "hello.txt"
+    result = runner.invoke(app, ["data", "add", "tiny-shakespeare", "--from", str(hello)])
+    assert result.exit_code == 0, result.output
+    assert "warning: add tiny-shakespeare: " in result.output and "published 86c4e6aa" in result.output
+    assert "6 characters (train 5 / val 1); not the published files" in result.output
+    listing = runner.invoke(app, ["data", "list"]).output
+    row = next(line for line in listing.splitlines() if "│ tiny-shakespeare " in line)
+    assert "6 characters" in row and "1,115,394" not in row and row.rstrip("│ ").endswith("cached")
+    info = runner.invoke(app, ["data", "info", "tiny-shakespeare"]).output
+    added = next(line for line in info.splitlines() if line.startswith("added from"))
+    assert added.split(None, 2)[-1] == str(tmp_path / "hello.txt")
+    assert "warning 1" in info and "not the published input.txt" in info
+
+
+def test_list_says_corrupt_for_a_truncated_cache_file(tmp_path, _cache):
+    (tmp_path / "input.txt").write_text("hello\n")
+    runner.invoke(app, ["data", "add", "tiny-shakespeare", "--from", str(tmp_path / "input.txt")])
+    (_cache / "tiny-shakespeare" / "input.txt").write_bytes(b"\xff\xfe broken")
+    listing = runner.invoke(app, ["data", "list"]).output
+    row = next(line for line in listing.splitlines() if "│ tiny-shakespeare " in line)
+    assert row.rstrip("│ ").endswith("corrupt")
+    assert "tiny-shakespeare: the cached files are truncated or wrong" in listing
+    info = runner.invoke(app, ["data", "info", "tiny-shakespeare"]).output
+    assert "not UTF-8 text" in info and "The cached copy of tiny-shakespeare is damaged" in info

@@ -18,7 +18,7 @@ from groundup.data.download import Resource
 from groundup.data.errors import CorruptFileError, DataError
 from groundup.data.idx import read_idx
 from groundup.data.remote import RemoteSource, check_counts
-from groundup.utils.atomic_io import atomic_write
+from groundup.utils.atomic_io import atomic_directory
 
 _IDX_STEMS = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
@@ -87,38 +87,33 @@ def _idx_read_cache(folder: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
 
 
 def _idx_install_from(path: Path, folder: Path, checksums: dict[str, tuple[str, int]]) -> list[str]:
-    """Validate the user's four files, then make each the cache's one ``stem.gz``.
+    """Validate the user's four files, then replace the cache folder by one holding each as ``stem.gz``.
 
     A gzip file is copied as it is and its SHA-256 compared with the pinned one (a
-    mismatch is returned as a warning); an uncompressed file is gzipped. Every other
-    spelling of the member in the cache (``stem``, ``train-images.idx3-ubyte`` ...) is
-    removed, so no stale copy can hide the new one.
+    mismatch is returned as a warning); an uncompressed file is gzipped. The new folder
+    is renamed over the old one in one step, so no other spelling of a member
+    (``stem``, ``train-images.idx3-ubyte`` ...) from an earlier copy survives to hide it,
+    and an interrupted ``add`` leaves the old copy whole.
     """
     check_counts(read_idx_folder(path), path, EXPECTED_COUNTS)  # validates all four files
     warnings: list[str] = []
-    for pair in _IDX_STEMS.values():
-        for stem in pair:
-            src = _find_idx(path, stem)
-            assert src is not None
-            final = folder / (stem + ".gz")
-            raw = src.read_bytes()
-            if raw.startswith(b"\x1f\x8b"):
-                sha, size = checksums[stem + ".gz"]
-                digest = hashlib.sha256(raw).hexdigest()
-                if digest != sha:
-                    warnings.append(
-                        f"{src}: not the published {stem}.gz: SHA-256 {digest} "
-                        f"({len(raw):,} bytes), published {sha} ({size:,} bytes)"
-                    )
-                atomic_write(final, raw)
-            else:
-                atomic_write(final, gzip.compress(raw, mtime=0))
-            for other in (
-                stem,
-                stem.replace("-idx", ".idx"),
-                stem.replace("-idx", ".idx") + ".gz",
-            ):
-                (folder / other).unlink(missing_ok=True)
+    with atomic_directory(folder) as tmp:
+        for pair in _IDX_STEMS.values():
+            for stem in pair:
+                src = _find_idx(path, stem)
+                assert src is not None
+                raw = src.read_bytes()
+                if raw.startswith(b"\x1f\x8b"):
+                    sha, size = checksums[stem + ".gz"]
+                    digest = hashlib.sha256(raw).hexdigest()
+                    if digest != sha:
+                        warnings.append(
+                            f"{src}: not the published {stem}.gz: SHA-256 {digest} "
+                            f"({len(raw):,} bytes), published {sha} ({size:,} bytes)"
+                        )
+                else:
+                    raw = gzip.compress(raw, mtime=0)
+                (tmp / (stem + ".gz")).write_bytes(raw)
     return warnings
 
 

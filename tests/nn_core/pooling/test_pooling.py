@@ -191,3 +191,96 @@ def test_pooling_errors_are_clear() -> None:
         interpolate(x, scale_factor=2, mode="bicubic")
     with pytest.raises(ValueError, match="output_size must be positive"):
         adaptive_avg_pool2d(x, 0)
+
+
+def _check_max_pool(x: np.ndarray, g: np.ndarray | None = None, **kwargs) -> None:
+    """Values, the input gradient of sum(y * g) and the indices equal torch's."""
+    t = Tensor(x, requires_grad=True)
+    y, idx = max_pool2d(t, return_indices=True, **kwargs)
+    if g is None:
+        g = np.random.default_rng(1).standard_normal(y.shape).astype(x.dtype)
+    y.backward(Tensor(g))
+    xt = torch.from_numpy(x.copy()).requires_grad_()
+    yt, idx_t = F.max_pool2d(xt, return_indices=True, **kwargs)
+    yt.backward(torch.from_numpy(np.ascontiguousarray(g)))
+    assert_close(y, yt, msg="forward")
+    np.testing.assert_array_equal(idx.data, idx_t.numpy())
+    assert_close(t.grad, xt.grad, msg="input gradient")
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"kernel_size": 3, "stride": 2, "padding": 1},  # overlapping, padded
+        {"kernel_size": 3, "stride": 1},  # every pixel in up to nine windows
+        {"kernel_size": 2, "stride": 1, "ceil_mode": True},
+        {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True},
+        {"kernel_size": (2, 3), "stride": (2, 1), "dilation": (1, 2)},
+        {"kernel_size": 2},  # non-overlapping, an odd size leaves a row and a column out
+    ],
+)
+@pytest.mark.parametrize("values", ["distinct", "ties", "constant"])
+def test_max_pool_named_cases_match_torch(kwargs: dict, values: str) -> None:
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 7, 9))
+    if values == "ties":  # several equal maxima per window; overlapping windows share them
+        x = np.round(x)
+    elif values == "constant":  # every tap ties: the first tap of each window takes it
+        x = np.ones_like(x)
+    _check_max_pool(x, **kwargs)
+
+
+def test_max_pool_nan_is_the_maximum_and_the_last_nan_takes_the_gradient() -> None:
+    x = np.random.default_rng(0).standard_normal((1, 2, 6, 6))
+    x[0, 0, 0, 0] = x[0, 0, 1, 1] = np.nan  # two NaNs in one 2x2 window: the last wins
+    x[0, 1, 2, 3] = np.nan
+    _check_max_pool(x, kernel_size=2)
+    _check_max_pool(x, kernel_size=3, stride=1, padding=1)
+
+
+def test_max_pool_window_of_minus_inf_next_to_padding_points_inside() -> None:
+    # torch starts each window's argmax at its first real pixel, never at the padding
+    x = np.full((1, 1, 4, 4), -np.inf)
+    x[0, 0, 3, 3] = 1.0
+    _check_max_pool(x, kernel_size=3, stride=2, padding=1)
+    _check_max_pool(x, kernel_size=3, stride=1, padding=1, dilation=1)
+
+
+def test_max_pool_non_finite_gradient_stays_at_the_maximum() -> None:
+    # a masked product [tap = t] * g would turn 0 * inf into NaN at the other taps
+    x = np.random.default_rng(0).standard_normal((1, 1, 4, 4))
+    g = np.array([[[[np.inf, 1.0], [np.nan, -np.inf]]]])
+    _check_max_pool(x, g, kernel_size=2)
+    _check_max_pool(x, np.full((1, 1, 2, 2), np.inf), kernel_size=3, stride=1)
+
+
+@pytest.mark.parametrize("grad_layout", ["NCHW", "channels-last"])
+def test_max_pool_of_a_channels_last_input_matches_torch(grad_layout: str) -> None:
+    # a conv's output is stored (N, H, W, C); the gradient may come in either layout
+    rng = np.random.default_rng(0)
+    x = np.ascontiguousarray(rng.standard_normal((2, 6, 5, 3)).astype(np.float32))
+    x = x.transpose(0, 3, 1, 2)  # (N, C, H, W) view, channels-last in memory
+    g = rng.standard_normal((2, 3, 2, 3)).astype(np.float32)
+    if grad_layout == "channels-last":
+        g = np.ascontiguousarray(g.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    for kwargs in [{"kernel_size": 2}, {"kernel_size": 3, "stride": 2, "padding": 1}]:
+        y = max_pool2d(Tensor(x), **kwargs)
+        gg = g if y.shape == g.shape else rng.standard_normal(y.shape).astype(np.float32)
+        _check_max_pool(x, gg, **kwargs)
+
+
+def test_max_pool_second_derivative_matches_torch() -> None:
+    # d/dg of <grad_x(sum(y * g)), r> is r read at the maxima: the gather again
+    from groundup import grad
+
+    rng = np.random.default_rng(0)
+    x, r = rng.standard_normal((2, 2, 7, 7)), rng.standard_normal((2, 2, 7, 7))
+    g0 = rng.standard_normal((2, 2, 4, 4))
+    t, g = Tensor(x, requires_grad=True), Tensor(g0, requires_grad=True)
+    (gx,) = grad((max_pool2d(t, 3, 2, 1) * g).sum(), t, create_graph=True)
+    (gx * Tensor(r)).sum().backward()
+    xt, gt = torch.from_numpy(x).requires_grad_(), torch.from_numpy(g0).requires_grad_()
+    (gxt,) = torch.autograd.grad((F.max_pool2d(xt, 3, 2, 1) * gt).sum(), xt, create_graph=True)
+    (gxt * torch.from_numpy(r)).sum().backward()
+    assert_close(gx, gxt, msg="first derivative")
+    assert_close(g.grad, gt.grad, msg="second derivative")

@@ -41,13 +41,31 @@ def test_runner_alternates_rounds_and_reports_median_ratio(tiny_group):
     assert len(result.groundup) == len(result.reference) == 4
     assert tiny_group["groundup"] >= 4 * result.number and tiny_group["reference"] >= 4
     ratios = [g / r for g, r in zip(result.groundup, result.reference)]
-    assert result.ratio == statistics.median(ratios)
+    assert result.round_ratios == ratios
     assert result.groundup_median == statistics.median(result.groundup) > 0
+    assert result.ratio == result.groundup_median / result.reference_median
     table = runner.markdown_table([result])
     assert "| tiny sum |" in table and f"**{result.ratio:.2f}x**" in table
+    assert f"{min(ratios):.2f}-{max(ratios):.2f}x" in table
     console = Console(file=io.StringIO(), width=200)
     console.print(runner.rich_table([result]))
     assert "tiny sum" in console.file.getvalue() and "NumPy" in console.file.getvalue()
+
+
+def test_ratio_is_the_ratio_of_the_medians_shown_not_the_median_of_round_ratios():
+    # issue 14: per-round ratios whose median (0.5x) is far from the medians' ratio
+    from benchmarks.registry import Workload
+
+    w = Workload("g", "w", lambda: (None, None), "ref")
+    result = runner.Result(w, 1, groundup=[9.5, 5.0, 12.0], reference=[11.3, 10.0, 30.0])
+    assert statistics.median(result.round_ratios) == pytest.approx(0.5)
+    assert result.ratio == pytest.approx(9.5 / 11.3)
+    table = runner.markdown_table([result])
+    assert "| 9.5 s | 11.3 s (ref) | **0.84x** | 0.40-0.84x |" in table
+    console = Console(file=io.StringIO(), width=200)
+    console.print(runner.rich_table([result]))
+    shown = console.file.getvalue()
+    assert "9.5 s" in shown and "11.3 s" in shown and "0.84x" in shown and "0.52x" not in shown
 
 
 def test_write_replaces_only_its_own_section(tmp_path, tiny_group):

@@ -63,33 +63,51 @@ def test_quick_run_writes_a_complete_run_directory(name, tmp_path):
         }
 
 
-def test_mlp_mnist_resumes_after_an_interrupt(tmp_path, monkeypatch):
-    import groundup.milestones.training as training
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the overflow is the point
+def test_mlp_mnist_stops_at_the_first_non_finite_loss(tmp_path):
+    from groundup.milestones.base import NonFiniteLoss
 
-    real = training.save_training_state
-    calls = {"n": 0}
-
-    def save_then_interrupt(*args, **kwargs):
-        real(*args, **kwargs)
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise KeyboardInterrupt  # Ctrl-C right after epoch 1 was saved
-
-    monkeypatch.setattr(training, "save_training_state", save_then_interrupt)
-    from groundup.errors import GroundupError
-
-    with pytest.raises(GroundupError, match="--resume"):
-        run_milestone("mlp-mnist", quick=True, runs_dir=tmp_path, show_progress=False)
-    result = run_milestone("mlp-mnist", resume=True, runs_dir=tmp_path, show_progress=False)
-    steps = [
-        json.loads(line)["step"]
-        for line in (result.out_dir / "metrics.jsonl").read_text().splitlines()
-    ]
-    assert steps == [1, 2, 3]  # epoch 1 from the first process, epochs 2-3 after resuming
-    # Resuming restores weights, Adam's moments, the schedule and every generator (data
-    # order, dropout masks): the result equals a run that was never interrupted.
-    monkeypatch.setattr(training, "save_training_state", real)
-    straight = run_milestone(
-        "mlp-mnist", quick=True, runs_dir=tmp_path / "straight", show_progress=False
+    with pytest.raises(NonFiniteLoss) as err:
+        run_milestone(
+            "mlp-mnist", quick=True, options={"lr": "1e6"}, runs_dir=tmp_path, show_progress=False
+        )
+    message = str(err.value)
+    # the step, the loss and the parameter with the largest gradient are named
+    assert (
+        "the loss is nan at epoch 1, batch " in message or "the loss is inf at epoch 1" in message
     )
-    assert result.summary["test_loss"] == straight.summary["test_loss"]
+    assert "the largest gradient is " in message and ".weight's (norm " in message
+    assert "no checkpoint had been written yet" in message and "--set lr=" in message
+    (run_dir,) = list((tmp_path / "mlp-mnist").iterdir())
+    assert not (run_dir / "summary.json").exists()
+
+
+def test_mlp_mnist_options_are_typed_fields(tmp_path):
+    from groundup.milestones.base import ConfigError
+    from groundup.milestones.mlp_mnist import Config
+    from groundup.milestones.runner import resolve_config
+
+    m = registry_get("mlp-mnist")
+    assert resolve_config(m) == Config(epochs=40)
+    assert resolve_config(m, options={"data": "mnist"}).epochs == 15
+    quick = resolve_config(m, quick=True, options={"hidden": "128, 32"})
+    assert quick.hidden == (128, 32) and quick.epochs == 3  # --set wins over --quick
+    with pytest.raises(
+        ConfigError,
+        match=r"--set hidden=0: hidden \(ints, comma-separated\) each item must be >= 1",
+    ):
+        resolve_config(m, options={"hidden": "0"})
+    with pytest.raises(ConfigError, match="hidden must be ints, comma-separated, got '512,x'"):
+        resolve_config(m, options={"hidden": "512,x"})
+    with pytest.raises(ConfigError, match=r"data must be one of 'mnist-5k', 'mnist', got 'cifar'"):
+        resolve_config(m, options={"data": "cifar"})
+    with pytest.raises(ConfigError, match=r"--epochs 0: epochs \(int or none\) must be >= 1"):
+        resolve_config(m, epochs=0)
+    with pytest.raises(ConfigError, match=r"--set dropout=1: dropout \(float\) must be < 1"):
+        resolve_config(m, options={"dropout": "1"})
+
+
+def registry_get(name):
+    from groundup.milestones import get
+
+    return get(name)

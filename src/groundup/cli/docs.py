@@ -64,7 +64,27 @@ def serve(
     port: int = typer.Option(8000, help="Port on 127.0.0.1."),
 ) -> None:
     """Serve the site on http://127.0.0.1:PORT, rebuilding when a lesson changes."""
+    check_port_free(port)
     raise typer.Exit(_mkdocs("serve", "--dev-addr", f"127.0.0.1:{port}"))
+
+
+def check_port_free(port: int, host: str = "127.0.0.1") -> None:
+    """A one-line :class:`GroundupError` if ``host:port`` cannot be listened on (e.g. in use)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OverflowError:
+            raise GroundupError(f"--port {port}: a port is a number from 1 to 65535") from None
+        except OSError as exc:
+            reason = (
+                "is in use" if exc.errno in (48, 98, 10048) else f"cannot be used ({exc.strerror})"
+            )
+            raise GroundupError(
+                f"port {port} on {host} {reason} (another `groundup docs serve`?): "
+                f"choose another with `groundup docs serve --port {port + 1}`"
+            ) from None
 
 
 def find_lesson(lesson_id: str, course: Path | None = None) -> Path:

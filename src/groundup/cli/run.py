@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import math
+import re
+from typing import Any
+
 import typer
 
 
@@ -17,20 +21,101 @@ def _parse_sets(values: list[str]) -> dict[str, str]:
     return out
 
 
+def format_number(v: Any) -> str:
+    """A summary value as a person reads it: ``12,834``, ``0.9812``, ``1.5e-05``, ``True``."""
+    if isinstance(v, bool) or v is None or isinstance(v, str):
+        return str(v)
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            return str(v)
+        if abs(v) >= 1000 or (v.is_integer() and abs(v) >= 1):
+            return f"{v:,.0f}" if abs(v) >= 1000 or v.is_integer() else f"{v:,.1f}"
+        if v == 0 or abs(v) >= 1e-3:
+            return f"{v:.4g}"
+        return f"{v:.3g}"
+    return str(v)
+
+
+def _short_time(text: str) -> str:
+    m = re.match(r"~?[\d.,]+(?:\s*-\s*[\d.,]+)?\s*(?:s|min|h)\b", text.strip())
+    return m.group(0) if m else text.split(";")[0].split("(")[0].strip()
+
+
+def _short_target(text: str) -> str:
+    return re.sub(r"\s*\([^)]*\)", "", text).strip()
+
+
+def _short_title(text: str) -> str:
+    return re.sub(r"\s*\([^)]*\)", "", re.split(r"[:;]", text)[0]).strip()
+
+
+def list_milestones(console: Any) -> None:
+    """The compact table: name, what, target, time, in curriculum order."""
+    from rich.table import Table
+
+    from groundup.milestones import in_curriculum_order
+
+    table = Table(box=None, pad_edge=False, header_style="bold", padding=(0, 1))
+    table.add_column("name", no_wrap=True)
+    table.add_column("what", ratio=1)
+    table.add_column("target", ratio=1)
+    table.add_column("time", no_wrap=True)
+    for m in in_curriculum_order():
+        table.add_row(
+            m.name, _short_title(m.title), _short_target(m.target), _short_time(m.expected_time)
+        )
+    console.print(table)
+    console.print(
+        "[dim]`groundup run --list NAME`: one milestone's options, defaults and variants[/]"
+    )
+
+
+def show_milestone(console: Any, name: str) -> None:
+    """One milestone: what, target, time, its ``--set`` options (type, default, help), variants."""
+    from rich.table import Table
+
+    from groundup.milestones import get
+    from groundup.milestones.config import describe_fields, format_value
+
+    m = get(name)
+    console.print(f"[bold]{m.name}[/]: {m.title}")
+    console.print(f"[dim]{m.phase}[/]")
+    console.print(f"target: {m.target}")
+    console.print(f"time:   {m.expected_time}")
+    fields = describe_fields(m.config)
+    if fields:
+        table = Table(title="options (--set KEY=VALUE)", title_justify="left", box=None)
+        for col in ("option", "type", "default", "help"):
+            table.add_column(col, overflow="fold")
+        for f in fields:
+            table.add_row(f.name, f.type_name, format_value(f.default), f.help)
+        console.print(table)
+    else:
+        console.print("no options")
+    for k, v in m.variants.items():
+        console.print(f"variant [bold]{k}[/]: {v}")
+
+
 def run(
     name: str = typer.Argument(None, help="Milestone name (see --list).", show_default=False),
     list_: bool = typer.Option(
-        False, "--list", help="List every milestone with its target and time."
+        False,
+        "--list",
+        help="List the milestones (name, what, target, time); with NAME: its options.",
     ),
     seed: int = typer.Option(0, help="Seed of every random generator of the run."),
-    epochs: int = typer.Option(None, help="Override the number of epochs."),
+    epochs: int = typer.Option(None, help="Number of epochs (same as --set epochs=N)."),
     quick: bool = typer.Option(
         False, "--quick", help="A seconds-long version (for tests); no target check."
     ),
     resume: bool = typer.Option(
         False, "--resume", help="Continue the newest interrupted run from its checkpoint."
     ),
-    set_: list[str] = typer.Option(None, "--set", help="Milestone option KEY=VALUE (see --list)."),
+    set_: list[str] = typer.Option(
+        None, "--set", help="Milestone option KEY=VALUE (see --list NAME)."
+    ),
     runs_dir: str = typer.Option("runs", "--runs-dir", help="Where run directories are written."),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
     threads: int = typer.Option(
@@ -53,20 +138,13 @@ def run(
     from rich.table import Table
 
     from groundup.errors import GroundupError
-    from groundup.milestones import all_milestones
 
     console = Console()
     if list_:
-        table = Table(title="groundup milestones", show_lines=True)
-        for col in ("name", "what", "target", "expected time (2 CPU cores)"):
-            table.add_column(col)
-        for m in all_milestones().values():
-            extra = "".join(f"\n{k}: {v}" for k, v in m.variants.items())
-            opts = "".join(f"\n--set {k}: {v}" for k, v in m.options.items())
-            table.add_row(
-                m.name, f"{m.title}\n[dim]{m.phase}{opts}[/]", m.target, m.expected_time + extra
-            )
-        console.print(table)
+        if name is None:
+            list_milestones(console)
+        else:
+            show_milestone(console, name)
         return
     if name is None:
         raise GroundupError("name a milestone to run, or pass --list")
@@ -89,7 +167,17 @@ def run(
     for k, v in result.summary.items():
         if isinstance(v, dict | list) or (isinstance(v, str) and len(v) > 200):
             continue
-        table.add_row(k, f"{v:.4f}" if isinstance(v, float) else str(v))
+        if k == "passed":
+            v = (
+                "not checked (quick run)"
+                if quick or result.summary.get("quick")
+                else "no target"
+                if v is None
+                else "yes"
+                if v
+                else "no"
+            )
+        table.add_row(k, format_number(v))
     console.print(table)
     if result.passed is False:
         raise GroundupError(
@@ -99,7 +187,7 @@ def run(
         "target met"
         if result.passed
         else "done (quick run: target not checked)"
-        if quick
+        if result.summary.get("quick")
         else "done"
     )
     console.print(f"[green]{verdict}[/]  {result.out_dir}")

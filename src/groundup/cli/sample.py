@@ -3,6 +3,9 @@
 The run directory is one written by ``groundup run gpt-shakespeare`` (or any milestone
 that saves a GPT checkpoint: weights, ``GPTConfig`` and tokenizer). Generation uses the
 key/value cache; the context is cropped to the model's ``block_size``.
+
+The prompt may hold the escapes ``\\n`` (a new line), ``\\t`` (a tab) and ``\\\\`` (a
+backslash), since a shell cannot easily pass a newline: ``--prompt 'ROMEO:\\n'``.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ import typer
 
 def sample(
     run_dir: str = typer.Argument(..., help="A run directory (or its checkpoint.npz)."),
-    prompt: str = typer.Option("\n", "--prompt", help="Text to continue."),
+    prompt: str = typer.Option(
+        "\\n", "--prompt", help="Text to continue; \\n is a new line (the default)."
+    ),
     tokens: int = typer.Option(200, "--tokens", help="Number of tokens to generate."),
     temperature: float = typer.Option(0.8, help="Softmax temperature (0: greedy)."),
     top_k: int = typer.Option(None, "--top-k", help="Sample among the k most likely tokens."),
@@ -28,11 +33,18 @@ def sample(
 
     try:
         model, tok, _ = load_model(run_dir)
-        ids = tok.encode(prompt)
     except (FileNotFoundError, ValueError) as e:
         raise GroundupError(str(e)) from None
-    if not ids:
-        raise GroundupError("--prompt must not be empty (use '\\n' to start a new line)")
+    text = unescape(prompt)
+    if not text:
+        raise GroundupError(
+            "--prompt is empty: give the text to continue, or --prompt '\\n' (backslash n) "
+            "to start at a new line"
+        )
+    try:
+        ids = tok.encode(text)
+    except ValueError as e:
+        raise GroundupError(f"--prompt {prompt!r}: {e}") from None
     out = model.generate(
         np.array([ids]),
         tokens,
@@ -43,3 +55,23 @@ def sample(
         generator=seed,
     )
     typer.echo(tok.decode(out[0]))
+
+
+def unescape(prompt: str) -> str:
+    r"""``prompt`` with ``\n``, ``\t`` and ``\\`` turned into a newline, a tab and a backslash.
+
+    >>> unescape(r"ROMEO:\nJULIET") == "ROMEO:\nJULIET"
+    True
+    >>> unescape(r"a\\nb") == "a\\nb"
+    True
+    """
+    out, i = [], 0
+    while i < len(prompt):
+        pair = prompt[i : i + 2]
+        if pair in ("\\n", "\\t", "\\\\"):
+            out.append({"\\n": "\n", "\\t": "\t", "\\\\": "\\"}[pair])
+            i += 2
+        else:
+            out.append(prompt[i])
+            i += 1
+    return "".join(out)

@@ -14,9 +14,9 @@ import pkgutil
 from groundup.errors import GroundupError
 from groundup.milestones.base import Milestone, RunContext
 
-__all__ = ["Milestone", "RunContext", "all_milestones", "get"]
+__all__ = ["Milestone", "RunContext", "all_milestones", "get", "in_curriculum_order"]
 
-_NOT_MILESTONES = {"base", "runner", "training"}
+_NOT_MILESTONES = {"base", "config", "loop", "runner", "training"}
 
 
 def all_milestones() -> dict[str, Milestone]:
@@ -32,6 +32,11 @@ def all_milestones() -> dict[str, Milestone]:
                 raise GroundupError(f"two milestones are named {spec.name!r}")
             found[spec.name] = spec
     return found
+
+
+def in_curriculum_order() -> list[Milestone]:
+    """Every milestone, ordered by curriculum week (then name), as ``groundup run --list`` shows them."""
+    return sorted(all_milestones().values(), key=lambda m: (m.week, m.name))
 
 
 def get(name: str) -> Milestone:

@@ -7,7 +7,8 @@ multinomial naive Bayes, which needs the raw non-negative counts). One table rep
 accuracy and fit time for both, written to ``classical_benchmark.md`` in the run directory
 and, in a full run, to the section between the markers below in ``docs/results.md`` (other
 sections are left untouched; ``--set results=PATH`` writes elsewhere, ``--set results=``
-nowhere).
+nowhere). The datasets are the units of the run's loop: ``--resume`` continues after the
+last dataset finished.
 
 scikit-learn is imported inside :func:`train` only: it is the comparison, not a dependency.
 """
@@ -15,12 +16,13 @@ scikit-learn is imported inside :func:`train` only: it is the comparison, not a 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 
-from groundup.milestones.base import Milestone, RunContext
+from groundup.milestones.base import Milestone, Min, RunConfig, RunContext
 from groundup.utils.atomic_io import atomic_write
 
 BEGIN = "<!-- results:classical-benchmark -->"
@@ -28,7 +30,22 @@ END = "<!-- /results:classical-benchmark -->"
 DATASETS = ("iris", "wine", "breast_cancer", "digits")
 
 
-def models() -> list[tuple[str, dict[str, Any], bool]]:
+@dataclass(frozen=True)
+class Config(RunConfig):
+    """The ``--set`` options of ``classical-benchmark``."""
+
+    datasets: tuple[Literal["iris", "wine", "breast_cancer", "digits"], ...] = DATASETS
+    """The scikit-learn datasets compared on, comma-separated."""
+    n_estimators: Annotated[int, Min(1)] = 100
+    """Trees of both random forests."""
+    results: str = "docs/results.md"
+    """Markdown file whose classical-benchmark section is updated (empty: none)."""
+
+    def quick(self) -> Config:
+        return replace(self, datasets=("iris",), n_estimators=10, results="")
+
+
+def models(n_estimators: int = 100) -> list[tuple[str, dict[str, Any], bool]]:
     """(class name, hyper-parameters, standardise features?) for every classifier compared."""
     return [
         ("LogisticRegression", {"C": 1.0, "max_iter": 1000}, True),
@@ -38,7 +55,7 @@ def models() -> list[tuple[str, dict[str, Any], bool]]:
         ("GaussianNB", {}, True),
         ("MultinomialNB", {"alpha": 1.0}, False),
         ("DecisionTreeClassifier", {"random_state": 0}, False),
-        ("RandomForestClassifier", {"n_estimators": 100, "random_state": 0}, False),
+        ("RandomForestClassifier", {"n_estimators": n_estimators, "random_state": 0}, False),
     ]
 
 
@@ -71,7 +88,7 @@ def _timed_fit(est: Any, X: np.ndarray, y: np.ndarray) -> float:
     return time.perf_counter() - t0
 
 
-def train(ctx: RunContext) -> dict[str, Any]:
+def train(cfg: Config, ctx: RunContext) -> dict[str, Any]:
     import warnings
 
     import sklearn.ensemble
@@ -94,17 +111,16 @@ def train(ctx: RunContext) -> dict[str, Any]:
         "DecisionTreeClassifier": sklearn.tree.DecisionTreeClassifier,
         "RandomForestClassifier": sklearn.ensemble.RandomForestClassifier,
     }
-    names = ("iris",) if ctx.quick else DATASETS
-    rows: list[dict[str, Any]] = []
-    for data_name in names:
+    loop = ctx.loop(len(cfg.datasets), unit="dataset", state={"rows": []})
+    rows: list[dict[str, Any]] = loop.state["rows"]
+    for i in loop:
+        data_name = cfg.datasets[i]
         data = registry.load(data_name)
         X, y = np.asarray(data["data"], dtype=np.float64), np.asarray(data["target"])
-        tr, te = stratified_split(y, 0.3, ctx.rng(1))
+        tr, te = stratified_split(y, 0.3, ctx.rng(1))  # the same fresh stream per dataset
         mu, sd = X[tr].mean(axis=0), X[tr].std(axis=0)
         sd[sd == 0] = 1.0
-        for name, params, standardise in models():
-            if ctx.quick and name == "RandomForestClassifier":
-                params = {**params, "n_estimators": 10}
+        for name, params, standardise in models(cfg.n_estimators):
             Xs = (X - mu) / sd if standardise else X
             result = {"dataset": data_name, "model": name}
             for side, cls in (("groundup", getattr(ours, name)), ("sklearn", twins[name])):
@@ -119,8 +135,8 @@ def train(ctx: RunContext) -> dict[str, Any]:
                 **{k: v for k, v in result.items() if k not in ("dataset", "model")},
             )
     table = format_table(rows)
-    (ctx.out_dir / "classical_benchmark.md").write_text(table)
-    target = ctx.option("results", "" if ctx.quick else "docs/results.md", type=str)
+    atomic_write(ctx.out_dir / "classical_benchmark.md", table)
+    target = cfg.results
     if target:
         path = Path(target)
         old = path.read_text() if path.exists() else "# Results\n"
@@ -158,10 +174,10 @@ def format_table(rows: list[dict[str, Any]]) -> str:
 MILESTONE = Milestone(
     name="classical-benchmark",
     title="Every classical classifier and its scikit-learn twin: accuracy and fit time",
-    phase="Phase 4 (implementation curriculum): classical ML",
+    phase="Phase 4 (implementation curriculum), weeks 6-7: classical ML",
     target="every groundup accuracy within 0.03 of scikit-learn's",
     expected_time="~1 min on 2 cores",
     train=train,
+    config=Config,
     check=lambda s: s["worst_accuracy_gap"] >= -0.03,
-    options={"results": "Markdown file to update (default docs/results.md; empty: none)"},
 )

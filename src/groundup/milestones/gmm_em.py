@@ -17,14 +17,26 @@ from __future__ import annotations
 
 import itertools
 import warnings
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Annotated, Any
 
 import numpy as np
 
 from groundup.classical_ml.clustering import GaussianMixture
-from groundup.milestones.base import Milestone, RunContext
+from groundup.milestones.base import Milestone, Min, RunConfig, RunContext
 
 SNAPSHOTS = (1, 5, 10, 15, 20)
+
+
+@dataclass(frozen=True)
+class Config(RunConfig):
+    """The ``--set`` options of ``gmm-em``."""
+
+    n: Annotated[int, Min(3)] = 900
+    """Number of points sampled."""
+
+    def quick(self) -> Config:
+        return replace(self, n=150)
 
 
 def make_blobs_2d(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -62,14 +74,13 @@ def _fit(X: np.ndarray, seed: int, max_iter: int) -> GaussianMixture:
         return gm.fit(X)
 
 
-def train(ctx: RunContext) -> dict[str, Any]:
+def train(cfg: Config, ctx: RunContext) -> dict[str, Any]:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    n = ctx.option("n", 150 if ctx.quick else 900)
-    X, y = make_blobs_2d(n, ctx.rng(1))
+    X, y = make_blobs_2d(cfg.n, ctx.rng(1))
     final = _fit(X, ctx.seed, 500)
     for t, bound in enumerate(final.lower_bounds_, start=1):
         ctx.log(step=t, lower_bound=bound)
@@ -88,6 +99,7 @@ def train(ctx: RunContext) -> dict[str, Any]:
         ax.axis("off")
     fig.suptitle("EM for a Gaussian mixture: 2σ ellipses of each component")
     ctx.save_figure(fig, "em_iterations.png")
+    ctx.x_label = "EM iteration"
     bounds = np.asarray(final.lower_bounds_)
     return {
         "lower_bound": float(final.lower_bound_),
@@ -101,10 +113,10 @@ def train(ctx: RunContext) -> dict[str, Any]:
 MILESTONE = Milestone(
     name="gmm-em",
     title="EM for a 3-component Gaussian mixture on 2-D data, ellipses drawn over the iterations",
-    phase="Phase 4 (implementation curriculum): the GMM milestone",
+    phase="Phase 4 (implementation curriculum), week 7: the GMM milestone",
     target="cluster_accuracy >= 0.9, lower bound never decreasing, converged",
     expected_time="~5 s",
     train=train,
+    config=Config,
     check=lambda s: s["cluster_accuracy"] >= 0.9 and s["monotone"] and s["converged"],
-    options={"n": "number of points (default 900; 150 with --quick)"},
 )

@@ -17,45 +17,70 @@ the target there is 98%.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Annotated, Any, Literal
 
 import numpy as np
 
-from groundup.milestones.base import Milestone, RunContext
+from groundup.milestones.base import Max, Milestone, Min, RunConfig, RunContext
 from groundup.milestones.training import ClassifierSetup, random_shift, train_classifier
 
 
-def _load(name: str, quick: bool) -> tuple[np.ndarray, ...]:
+@dataclass(frozen=True)
+class Config(RunConfig):
+    """The ``--set`` options of ``mlp-mnist``."""
+
+    data: Literal["mnist-5k", "mnist"] = "mnist-5k"
+    """mnist-5k (bundled) or mnist (the full set, downloaded or added)."""
+    hidden: Annotated[tuple[int, ...], Min(1)] = (512, 256)
+    """Hidden layer sizes, comma-separated."""
+    epochs: Annotated[int | None, Min(1)] = None
+    """Passes over the training set (none: 40 on mnist-5k, 15 on mnist)."""
+    batch_size: Annotated[int, Min(1)] = 64
+    """Minibatch size."""
+    dropout: Annotated[float, Min(0), Max(1, exclusive=True)] = 0.2
+    """Dropout probability after each hidden layer."""
+    shift: Annotated[int, Min(0)] = 2
+    """Random shift in pixels; 0 turns augmentation off."""
+    lr: Annotated[float, Min(0, exclusive=True)] = 1e-3
+    """AdamW learning rate (cosine-annealed to 0)."""
+    weight_decay: Annotated[float, Min(0)] = 1e-4
+    """AdamW decoupled weight decay."""
+    train_size: Annotated[int | None, Min(1)] = None
+    """Use the first N training digits (none: all)."""
+    test_size: Annotated[int | None, Min(1)] = None
+    """Use the first N test digits (none: all)."""
+
+    def quick(self) -> Config:
+        return replace(self, hidden=(64,), epochs=3, train_size=1024, test_size=200)
+
+    def resolve(self) -> Config:
+        return self if self.epochs else replace(self, epochs=15 if self.data == "mnist" else 40)
+
+
+def _load(cfg: Config) -> tuple[np.ndarray, ...]:
     from groundup import data
 
-    d = data.load(name)
+    d = data.load(cfg.data)
     X_train, y_train = d["train"]
     X_test, y_test = d["test"]
-    if quick:
-        X_train, y_train, X_test, y_test = X_train[:1024], y_train[:1024], X_test[:200], y_test[:200]
+    X_train, y_train = X_train[: cfg.train_size], y_train[: cfg.train_size]
+    X_test, y_test = X_test[: cfg.test_size], y_test[: cfg.test_size]
     # uint8 (N, 28, 28) -> float32 (N, 784) in [0, 1]
     flat = [X.reshape(len(X), -1).astype(np.float32) / 255.0 for X in (X_train, X_test)]
     return flat[0], y_train.astype(np.int64), flat[1], y_test.astype(np.int64)
 
 
-def train(ctx: RunContext) -> dict[str, Any]:
+def train(cfg: Config, ctx: RunContext) -> dict[str, Any]:
     from groundup import optim
     from groundup.architectures.mlp import MLP
 
-    dataset = ctx.option("data", "mnist-5k")
-    full = dataset == "mnist"
-    X_train, y_train, X_test, y_test = _load(dataset, ctx.quick)
-    hidden = (
-        (64,) if ctx.quick else tuple(int(h) for h in ctx.option("hidden", "512,256").split(","))
-    )
-    epochs = ctx.epochs or (3 if ctx.quick else 15 if full else 40)
-    batch_size = ctx.option("batch_size", 64)
-    shift = ctx.option("shift", 2)
-
-    model = MLP(784, list(hidden), 10, dropout=ctx.option("dropout", 0.2), generator=ctx.rng(0))
-    optimizer = optim.AdamW(model.parameters(), lr=ctx.option("lr", 1e-3), weight_decay=1e-4)
-    total_steps = epochs * (len(X_train) // batch_size)
-    scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total_steps)
+    X_train, y_train, X_test, y_test = _load(cfg)
+    model = MLP(784, list(cfg.hidden), 10, dropout=cfg.dropout, generator=ctx.rng(0))
+    optimizer = optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    total_steps = cfg.epochs * (len(X_train) // cfg.batch_size)
+    scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(total_steps, 1))
+    shift = cfg.shift
     setup = ClassifierSetup(
         model,
         optimizer,
@@ -63,15 +88,15 @@ def train(ctx: RunContext) -> dict[str, Any]:
         y_train,
         X_test,
         y_test,
-        epochs=epochs,
-        batch_size=batch_size,
+        epochs=cfg.epochs,
+        batch_size=cfg.batch_size,
         scheduler=scheduler,
         augment=(lambda xb, rng: random_shift(xb, rng, shift)) if shift > 0 else None,
     )
     summary = train_classifier(ctx, setup)
     return {
-        "data": dataset,
-        "hidden": list(hidden),
+        "data": cfg.data,
+        "hidden": list(cfg.hidden),
         **summary,
     }
 
@@ -87,14 +112,7 @@ MILESTONE = Milestone(
     target="test_accuracy >= 0.96 on mnist-5k (>= 0.98 with --set data=mnist)",
     expected_time="~35 s (mnist-5k, 40 epochs)",
     train=train,
+    config=Config,
     check=_check,
     variants={"--set data=mnist": "full MNIST, 15 epochs: ~15 min, >= 98%"},
-    options={
-        "data": "mnist-5k (bundled) or mnist (full set, downloaded or added)",
-        "hidden": "hidden sizes, comma-separated (default 512,256)",
-        "dropout": "dropout probability after each hidden layer (default 0.2)",
-        "shift": "random shift in pixels, 0 turns augmentation off (default 2)",
-        "lr": "AdamW learning rate (default 1e-3)",
-        "batch_size": "minibatch size (default 64)",
-    },
 )

@@ -20,11 +20,12 @@ loss $L(\theta^* + \alpha\delta + \beta\eta)$ on a grid, drawn as contours.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Annotated, Any
 
 import numpy as np
 
-from groundup.milestones.base import Milestone, RunContext
+from groundup.milestones.base import Milestone, Min, RunConfig, RunContext
 
 OPTIMIZERS: dict[str, tuple[str, dict[str, Any]]] = {
     "SGD": ("SGD", {"lr": 0.05}),
@@ -36,13 +37,42 @@ OPTIMIZERS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
-def _data(ctx: RunContext) -> tuple[np.ndarray, ...]:
+@dataclass(frozen=True)
+class Config(RunConfig):
+    """The ``--set`` options of ``optimizers-compare`` (the optimisers' own settings are fixed)."""
+
+    epochs: Annotated[int, Min(1)] = 8
+    """Passes over the training set, for each optimiser."""
+    hidden: Annotated[tuple[int, ...], Min(1)] = (256,)
+    """Hidden layer sizes of the MLP, comma-separated."""
+    batch_size: Annotated[int, Min(1)] = 64
+    """Minibatch size."""
+    train_size: Annotated[int | None, Min(1)] = None
+    """Use the first N training digits (none: all 4,000)."""
+    test_size: Annotated[int | None, Min(1)] = None
+    """Use the first N test digits (none: all 1,000)."""
+    grid: Annotated[int, Min(3)] = 25
+    """Points per axis of the loss-landscape grid."""
+    smoothing: Annotated[int, Min(1)] = 25
+    """Moving-average window of the plotted loss curves."""
+
+    def quick(self) -> Config:
+        return replace(
+            self, epochs=1, hidden=(32,), train_size=256, test_size=100, grid=7, smoothing=1
+        )
+
+
+def _data(cfg: Config) -> tuple[np.ndarray, ...]:
     from groundup import data
 
     d = data.load("mnist-5k")
     (X, y), (Xt, yt) = d["train"], d["test"]
-    if ctx.quick:
-        X, y, Xt, yt = X[:256], y[:256], Xt[:100], yt[:100]
+    X, y, Xt, yt = (
+        X[: cfg.train_size],
+        y[: cfg.train_size],
+        Xt[: cfg.test_size],
+        yt[: cfg.test_size],
+    )
     f = [a.reshape(len(a), -1).astype(np.float32) / 255.0 for a in (X, Xt)]
     return f[0], y.astype(np.int64), f[1], yt.astype(np.int64)
 
@@ -79,7 +109,7 @@ def filter_normalized_direction(
     return out
 
 
-def train(ctx: RunContext) -> dict[str, Any]:
+def train(cfg: Config, ctx: RunContext) -> dict[str, Any]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -89,19 +119,20 @@ def train(ctx: RunContext) -> dict[str, Any]:
     from groundup.architectures.mlp import MLP
     from groundup.optimization.losses.cross_entropy import cross_entropy
 
-    X, y, Xt, yt = _data(ctx)
-    epochs = ctx.epochs or (1 if ctx.quick else 8)
-    batch_size = 64
-    hidden = [32] if ctx.quick else [256]
+    X, y, Xt, yt = _data(cfg)
+    epochs, batch_size, hidden = cfg.epochs, cfg.batch_size, list(cfg.hidden)
     init = MLP(784, hidden, 10, generator=ctx.rng(0)).state_dict()
     steps = epochs * (len(X) // batch_size)
     order = np.concatenate([ctx.rng(1).permutation(len(X)) for _ in range(epochs)])
 
-    curves: dict[str, list[float]] = {}
-    results: dict[str, dict[str, float]] = {}
-    models: dict[str, Any] = {}
-    with ctx.progress(steps * len(OPTIMIZERS), "optimizers") as bar:
-        for label, (cls_name, kwargs) in OPTIMIZERS.items():
+    # one optimiser per unit of the loop: an interrupted run resumes at the next optimiser
+    loop = ctx.loop(len(OPTIMIZERS), unit="optimizer", state={"curves": {}, "results": {}})
+    ctx.x_label = "step"  # the logged rows count minibatch steps
+    curves: dict[str, list[float]] = loop.state["curves"]
+    results: dict[str, dict[str, float]] = loop.state["results"]
+    with ctx.progress(steps * loop.remaining, "optimizers") as bar:
+        for k in loop:
+            label, (cls_name, kwargs) = list(OPTIMIZERS.items())[k]
             model = MLP(784, hidden, 10)
             model.load_state_dict(init)
             opt = getattr(optim, cls_name)(model.parameters(), **kwargs)
@@ -111,9 +142,9 @@ def train(ctx: RunContext) -> dict[str, Any]:
                 loss = cross_entropy(model(Tensor(X[idx])), Tensor(y[idx]))
                 opt.zero_grad()
                 loss.backward()
+                losses.append(loop.check(loss, model=model, where=f"{label}, step {s + 1}"))
                 opt.step()
-                losses.append(loss.item())
-                bar.advance(1, opt=label, loss=loss.item())
+                bar.advance(1, opt=label, loss=losses[-1])
             model.eval()
             with_no_grad_acc = float((model(Tensor(Xt)).data.argmax(1) == yt).mean())
             results[label] = {
@@ -121,12 +152,13 @@ def train(ctx: RunContext) -> dict[str, Any]:
                 "test_accuracy": with_no_grad_acc,
             }
             curves[label] = losses
-            models[label] = model
+            if label == "Adam":  # the landscape is drawn around Adam's weights
+                loop.state["adam"] = {n: t.data.copy() for n, t in model.state_dict().items()}
             for i in range(0, steps, max(1, steps // 50)):
                 ctx.log(i, **{f"loss_{label}": float(np.mean(losses[max(0, i - 20) : i + 1]))})
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    window = 1 if ctx.quick else 25
+    window = min(cfg.smoothing, steps)
     for label, losses in curves.items():
         smooth = np.convolve(losses, np.ones(window) / window, mode="valid")
         ax.plot(smooth, label=f"{label} ({results[label]['final_train_loss']:.3f})")
@@ -137,7 +169,9 @@ def train(ctx: RunContext) -> dict[str, Any]:
     ax.set_title("Same MLP, same batches: six optimisers")
     ctx.save_figure(fig, "loss_curves.png")
 
-    landscape = _landscape(ctx, models["Adam"], X[:1000], y[:1000])
+    adam = MLP(784, hidden, 10)
+    adam.load_state_dict(loop.state["adam"])
+    landscape = _landscape(ctx, adam, X[:1000], y[:1000], cfg.grid)
     fig, ax = plt.subplots(figsize=(5.5, 4.5))
     grid = landscape["alphas"]
     cs = ax.contour(grid, grid, landscape["loss"], levels=20, cmap="viridis")
@@ -160,7 +194,7 @@ def train(ctx: RunContext) -> dict[str, Any]:
     }
 
 
-def _landscape(ctx: RunContext, model: Any, X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+def _landscape(ctx: RunContext, model: Any, X: np.ndarray, y: np.ndarray, n: int) -> dict[str, Any]:
     from groundup import no_grad
 
     params = list(model.parameters())
@@ -168,7 +202,6 @@ def _landscape(ctx: RunContext, model: Any, X: np.ndarray, y: np.ndarray) -> dic
     rng = ctx.rng(2)
     delta = filter_normalized_direction(theta, rng)
     eta = filter_normalized_direction(theta, rng)
-    n = 7 if ctx.quick else 25
     alphas = np.linspace(-1.0, 1.0, n)
     loss = np.zeros((n, n))
     with no_grad():
@@ -196,5 +229,6 @@ MILESTONE = Milestone(
     target="Adam ends below plain SGD in training loss; the trained weights sit at the landscape's minimum",
     expected_time="~15 s",
     train=train,
+    config=Config,
     check=_check,
 )

@@ -15,22 +15,47 @@ The summary reports images per second.
 
 Data: ``groundup data get cifar-10`` (download), ``groundup data add cifar-10 --from DIR``
 or ``--set path=DIR`` (a ``cifar-10-batches-py`` folder). ``--quick`` writes and trains on
-a few generated images in CIFAR's file format, so CI needs no download.
+a few generated images in CIFAR's file format (``--set generated=N``), so CI needs no
+download.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 
-from groundup.milestones.base import Milestone, RunContext
+from groundup.milestones.base import Milestone, Min, RunConfig, RunContext
 from groundup.milestones.training import ClassifierSetup, random_shift, train_classifier
 
 # per-channel mean and standard deviation of the CIFAR-10 training images (in [0, 1])
 MEAN = np.array([0.4914, 0.4822, 0.4465], dtype=np.float32)[:, None, None]
 STD = np.array([0.2470, 0.2435, 0.2616], dtype=np.float32)[:, None, None]
+
+
+@dataclass(frozen=True)
+class Config(RunConfig):
+    """The ``--set`` options of ``resnet-cifar10``."""
+
+    path: str = ""
+    """A cifar-10-batches-py folder (empty: the data cache)."""
+    width: Annotated[int, Min(1)] = 64
+    """Channels of the first stage (16 is 16x cheaper)."""
+    subset: Annotated[int, Min(0)] = 0
+    """Train on the first N training images (0: all 50,000)."""
+    epochs: Annotated[int, Min(1)] = 30
+    """Passes over the training set."""
+    lr: Annotated[float, Min(0, exclusive=True)] = 0.1
+    """Peak SGD learning rate (cosine-annealed to 0)."""
+    batch_size: Annotated[int, Min(1)] = 128
+    """Minibatch size."""
+    generated: Annotated[int, Min(0)] = 0
+    """Train on N generated images per CIFAR batch file instead of CIFAR-10 (0: the real set)."""
+
+    def quick(self) -> Config:
+        return replace(self, width=4, epochs=1, batch_size=32, generated=32)
 
 
 def write_generated_cifar(folder: Path, per_batch: int, rng: np.random.Generator) -> Path:
@@ -54,28 +79,27 @@ def flip_and_shift(images: np.ndarray, rng: np.random.Generator, max_shift: int 
     return random_shift(images, rng, max_shift)
 
 
-def train(ctx: RunContext) -> dict[str, Any]:
+def train(cfg: Config, ctx: RunContext) -> dict[str, Any]:
     from groundup import data, optim
     from groundup.architectures.resnet import resnet18
 
-    path = ctx.option("path", "")
-    if ctx.quick:
-        path = str(write_generated_cifar(ctx.out_dir / "generated-cifar", 32, ctx.rng(3)))
+    path = cfg.path
+    if cfg.generated:
+        path = str(
+            write_generated_cifar(ctx.out_dir / "generated-cifar", cfg.generated, ctx.rng(3))
+        )
     d = data.load("cifar-10", path=path or None)
     (X_train, y_train), (X_test, y_test) = d["train"], d["test"]
-    subset = ctx.option("subset", 0)
-    if subset:
-        X_train, y_train = X_train[:subset], y_train[:subset]
+    if cfg.subset:
+        X_train, y_train = X_train[: cfg.subset], y_train[: cfg.subset]
     # uint8 (N, 3, 32, 32) -> float32, each channel to zero mean and unit variance
     X_train, X_test = ((X.astype(np.float32) / 255.0 - MEAN) / STD for X in (X_train, X_test))
-    width = 4 if ctx.quick else ctx.option("width", 64)
-    epochs = ctx.epochs or (1 if ctx.quick else ctx.option("epochs", 30))
-    batch_size = 32 if ctx.quick else ctx.option("batch_size", 128)
+    width, epochs, batch_size = cfg.width, cfg.epochs, cfg.batch_size
 
     model = resnet18(num_classes=10, stem="cifar", width=width, generator=ctx.rng(0))
     optimizer = optim.SGD(
         model.parameters(),
-        lr=ctx.option("lr", 0.1),
+        lr=cfg.lr,
         momentum=0.9,
         nesterov=True,
         weight_decay=5e-4,
@@ -117,6 +141,7 @@ MILESTONE = Milestone(
         "epoch); resumable"
     ),
     train=train,
+    config=Config,
     check=_check,
     variants={
         "--set width=16 --set subset=10000 --epochs 15": (
@@ -124,13 +149,5 @@ MILESTONE = Milestone(
             "is not measured yet (CIFAR-10 could not be downloaded where this was built)"
         ),
         "--set width=16": "~7 min per epoch on 2 cores (estimated from 79 images/s on one core); 30 epochs ~3.5 h",
-    },
-    options={
-        "path": "a cifar-10-batches-py folder (default: the data cache)",
-        "width": "channels of the first stage (default 64; 16 is 16x cheaper)",
-        "subset": "train on the first N training images (default: all 50,000)",
-        "epochs": "number of epochs (default 30; --epochs overrides too)",
-        "lr": "peak SGD learning rate (default 0.1)",
-        "batch_size": "minibatch size (default 128)",
     },
 )

@@ -41,11 +41,12 @@ from __future__ import annotations
 import datetime
 import string
 import time
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Annotated, Any, Literal
 
 import numpy as np
 
-from groundup.milestones.base import Milestone, RunContext
+from groundup.milestones.base import Milestone, Min, RunConfig, RunContext
 from groundup.milestones.training import count_parameters
 
 MONTHS = [datetime.date(2000, m, 1).strftime("%B") for m in range(1, 13)]
@@ -142,6 +143,48 @@ TGT_INDEX = {t: i for i, t in enumerate(TGT_TOKENS)}
 ISO_LEN = 10
 
 
+@dataclass(frozen=True)
+class Config(RunConfig):
+    """The ``--set`` options of ``seq2seq-dates``."""
+
+    steps: Annotated[int, Min(1)] = 1200
+    """Training steps."""
+    batch_size: Annotated[int, Min(1)] = 64
+    """Examples per step."""
+    lr: Annotated[float, Min(0, exclusive=True)] = 3e-3
+    """Adam learning rate, cosine-annealed to 1e-4."""
+    attention: Literal["additive", "dot"] = "additive"
+    """Bahdanau's additive score or Luong's (general) dot score."""
+    hidden_size: Annotated[int, Min(1)] = 64
+    """Encoder GRU size per direction."""
+    decoder_hidden_size: Annotated[int, Min(1)] = 128
+    """Decoder GRU size."""
+    embedding_dim: Annotated[int, Min(1)] = 32
+    """Character embedding size."""
+    attention_size: Annotated[int, Min(1)] = 64
+    """Additive scorer width."""
+    n_test: Annotated[int, Min(1)] = 2000
+    """Held-out test examples (unseen dates, training forms)."""
+    n_per_form: Annotated[int, Min(1)] = 500
+    """Test examples per held-out form."""
+    eval_every: Annotated[int, Min(1)] = 100
+    """Steps between logged evaluations (and checkpoints)."""
+
+    def quick(self) -> Config:
+        return replace(
+            self,
+            steps=40,
+            batch_size=32,
+            n_test=100,
+            n_per_form=100,
+            embedding_dim=16,
+            hidden_size=16,
+            decoder_hidden_size=32,
+            attention_size=16,
+            eval_every=10,
+        )
+
+
 def render(template: str, x: datetime.date) -> str:
     """``template`` filled with the fields of ``x``: ``render("{d}.{m}.{Y}", date) == "3.3.2021"``."""
     return template.format(**_fields(x))
@@ -226,65 +269,72 @@ def plot_attention(ctx: RunContext, model: Any, text: str) -> Any:
     return ctx.save_figure(fig, "attention.png")
 
 
-def train(ctx: RunContext) -> dict[str, Any]:
+def train(cfg: Config, ctx: RunContext) -> dict[str, Any]:
     from groundup import optim
     from groundup.nn import functional as F
     from groundup.optimization.gradient_utils import clip_grad_norm_
     from groundup.sequence.recurrent import Seq2Seq, Seq2SeqConfig
 
-    q = ctx.quick
-    steps = ctx.option("steps", 40 if q else 1200)
-    batch_size = ctx.option("batch_size", 32 if q else 64)
-    n_test = ctx.option("n_test", 100 if q else 2000)
+    steps, batch_size = cfg.steps, cfg.batch_size
     train_days, test_days = split_dates(ctx.rng(1))
     config = Seq2SeqConfig(
         src_vocab_size=len(SRC_CHARS) + 1,
         tgt_vocab_size=len(TGT_TOKENS),
-        embedding_dim=ctx.option("embedding_dim", 16 if q else 32),
-        hidden_size=ctx.option("hidden_size", 16 if q else 64),
-        decoder_hidden_size=ctx.option("decoder_hidden_size", 32 if q else 128),
-        attention=ctx.option("attention", "additive"),
-        attention_size=ctx.option("attention_size", 16 if q else 64),
+        embedding_dim=cfg.embedding_dim,
+        hidden_size=cfg.hidden_size,
+        decoder_hidden_size=cfg.decoder_hidden_size,
+        attention=cfg.attention,
+        attention_size=cfg.attention_size,
     )
     model = Seq2Seq(config, generator=ctx.rng(0))
-    optimizer = optim.Adam(model.parameters(), lr=ctx.option("lr", 3e-3))
+    optimizer = optim.Adam(model.parameters(), lr=cfg.lr)
     scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps, eta_min=1e-4)
     data_rng, test_rng = ctx.rng(2), ctx.rng(3)
-    test_inputs, test_outputs = make_examples(test_days, TEMPLATES, n_test, test_rng)
-    cpu0 = time.process_time()
-    loss_avg = None
-    with ctx.progress(steps, ctx.name) as bar:
-        for step in range(1, steps + 1):
+    test_inputs, test_outputs = make_examples(test_days, TEMPLATES, cfg.n_test, test_rng)
+    loop = ctx.loop(
+        steps,
+        model=model,
+        optimizer=optimizer,
+        scheduler=scheduler,
+        every=cfg.eval_every,
+        unit="step",
+        state={"loss_avg": None, "cpu_seconds": 0.0},
+        meta={"config": vars(config)},
+    )
+    with ctx.progress(loop.remaining, ctx.name) as bar:
+        for i in loop:
+            step, cpu0 = i + 1, time.process_time()
             inputs, outputs = make_examples(train_days, TEMPLATES, batch_size, data_rng)
             src, tgt_in, tgt_out = encode(inputs, outputs)
             logits, _ = model(src, tgt_in)  # (B, 11, V)
             loss = F.cross_entropy(logits.reshape(-1, config.tgt_vocab_size), tgt_out.reshape(-1))
             optimizer.zero_grad()
             loss.backward()
+            value = loop.check(loss)
             clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             scheduler.step()
-            loss_avg = loss.item() if loss_avg is None else 0.95 * loss_avg + 0.05 * loss.item()
-            if step % (10 if q else 100) == 0 or step == steps:
+            avg = loop.state["loss_avg"]
+            loop.state["loss_avg"] = avg = value if avg is None else 0.95 * avg + 0.05 * value
+            if step % cfg.eval_every == 0 or step == steps:
                 model.eval()
                 sample = exact_match(model, test_inputs[:200], test_outputs[:200])
                 model.train()
-                ctx.log(step, loss=loss_avg, test_exact_match_sample=sample)
-                bar.advance(0, loss=loss_avg, exact=sample)
+                ctx.log(step, loss=avg, test_exact_match_sample=sample)
+                bar.advance(0, loss=avg, exact=sample)
+            loop.state["cpu_seconds"] += time.process_time() - cpu0
             bar.advance(1)
-    train_seconds, train_cpu = ctx.elapsed(), time.process_time() - cpu0
+    train_seconds, train_cpu = ctx.elapsed(), loop.state["cpu_seconds"]
     model.eval()
     test_accuracy = exact_match(model, test_inputs, test_outputs)
     # every held-out form, on unseen dates: per form, and pooled (the target)
     unseen = {}
     for template in HELD_OUT_TEMPLATES:
-        inputs, outputs = make_examples(test_days, [template], 100 if q else 500, test_rng)
+        inputs, outputs = make_examples(test_days, [template], cfg.n_per_form, test_rng)
         unseen[template] = exact_match(model, inputs, outputs)
     held_out_forms_accuracy = float(np.mean(list(unseen.values())))  # equal counts per form
     examples = ["3rd of March 2021", "2021/3/3", "March 3, 2021", "03.03.21", "Wed 3 Mar 2021"]
     plot_attention(ctx, model, "Wednesday, March 3rd, 2021")
-    arrays = {k: v.data for k, v in model.state_dict().items()}
-    ctx.save_checkpoint(arrays, {"config": vars(config)})
     return {
         "held_out_forms_accuracy": held_out_forms_accuracy,
         "unseen_template_accuracy": unseen,
@@ -315,17 +365,7 @@ MILESTONE = Milestone(
     ),
     expected_time="~1.5-4 min wall, 75-115 s CPU (OPENBLAS_NUM_THREADS=1; see docs/results.md)",
     train=train,
+    config=Config,
     check=_check,
     variants={"--set attention=dot": "Luong's (general) dot score instead of the additive one"},
-    options={
-        "steps": "training steps (default 1200)",
-        "batch_size": "examples per step (default 64)",
-        "lr": "Adam learning rate, cosine-annealed to 1e-4 (default 3e-3)",
-        "attention": "additive (default) or dot",
-        "hidden_size": "encoder GRU size per direction (default 64)",
-        "decoder_hidden_size": "decoder GRU size (default 128)",
-        "embedding_dim": "character embedding size (default 32)",
-        "attention_size": "additive scorer width (default 64)",
-        "n_test": "held-out test examples (default 2000)",
-    },
 )

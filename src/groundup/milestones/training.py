@@ -2,9 +2,10 @@
 
 One function, :func:`train_classifier`: minibatches in a seeded order, an optional
 augmentation, a step of the optimiser (and of a per-step scheduler), evaluation on the
-test set after every epoch, a Rich progress bar, one ``ctx.log`` line per epoch, and a
-checkpoint after every epoch — model, optimiser, scheduler, the data-order generator and
-the epoch — so ``--resume`` continues exactly where an interrupted run stopped.
+test set after every epoch, a Rich progress bar, one ``ctx.log`` line per epoch. Its
+epochs are the units of the run's :class:`~groundup.milestones.loop.TrainingLoop`: a
+checkpoint after every epoch, ``--resume`` continuing exactly where an interrupted run
+stopped, and a stop at the first non-finite loss.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from groundup import Tensor, no_grad
-from groundup.milestones.base import RunContext
+from groundup.milestones.base import ConfigError, RunContext
 
 
 @dataclass
@@ -47,80 +48,6 @@ class ClassifierSetup:
     """Applied to each training batch with the data-order generator."""
     eval_batch_size: int = 500
     """Batch size for evaluation (no gradients)."""
-
-
-def _plain(obj: Any) -> Any:
-    """Tensors (as :func:`groundup.nn.load` returns them) back to the arrays optimisers keep."""
-    if isinstance(obj, Tensor):
-        return obj.data
-    if isinstance(obj, dict):
-        return {k: _plain(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return type(obj)(_plain(v) for v in obj)
-    return obj
-
-
-def _plain_dict(d: Any) -> dict:
-    """A loaded (ordered, nested) mapping as plain dicts, as ``bit_generator.state`` wants."""
-    return {k: _plain_dict(v) if isinstance(v, dict) else v for k, v in d.items()}
-
-
-def _storable(d: dict[str, Any]) -> dict[str, Any]:
-    """The entries of a scheduler's state that a checkpoint can hold (not its lambdas)."""
-
-    def has_callable(v: Any) -> bool:
-        return callable(v) or (isinstance(v, list | tuple) and any(callable(x) for x in v))
-
-    return {k: v for k, v in d.items() if not has_callable(v)}
-
-
-def _generators(model: Any) -> list[np.random.Generator]:
-    """Every generator a forward pass may draw from (dropout masks), in a fixed order."""
-    from groundup.utils.seeding import default_generator
-
-    found = [default_generator()]
-    for module in model.modules():
-        g = getattr(module, "generator", None)
-        if isinstance(g, np.random.Generator) and all(g is not f for f in found):
-            found.append(g)
-    return found
-
-
-def save_training_state(
-    ctx: RunContext, setup: ClassifierSetup, epoch: int, rng: np.random.Generator, extra: dict
-) -> None:
-    """Model, optimiser, scheduler, data-order generator and epoch, in one atomic ``.npz``."""
-    from groundup.nn import save
-
-    state = {
-        "epoch": epoch,
-        "model": setup.model.state_dict(),
-        "optimizer": setup.optimizer.state_dict(),
-        "scheduler": _storable(setup.scheduler.state_dict()) if setup.scheduler else None,
-        "rng": rng.bit_generator.state,
-        "model_rngs": [g.bit_generator.state for g in _generators(setup.model)],
-        **extra,
-    }
-    save(state, ctx.checkpoint_path)
-
-
-def load_training_state(
-    ctx: RunContext, setup: ClassifierSetup, rng: np.random.Generator
-) -> dict | None:
-    """Restore what :func:`save_training_state` wrote; ``None`` if there is no checkpoint."""
-    from groundup.nn import load
-
-    if not ctx.checkpoint_path.exists():
-        return None
-    state = load(ctx.checkpoint_path)
-    setup.model.load_state_dict(state["model"])
-    setup.optimizer.load_state_dict(_plain(state["optimizer"]))
-    if setup.scheduler is not None and state["scheduler"] is not None:
-        setup.scheduler.load_state_dict(_plain(dict(state["scheduler"])))
-    rng.bit_generator.state = _plain_dict(state["rng"])
-    for g, saved in zip(_generators(setup.model), state["model_rngs"]):
-        g.bit_generator.state = _plain_dict(saved)
-    return state
 
 
 def evaluate(
@@ -152,21 +79,26 @@ def train_classifier(ctx: RunContext, setup: ClassifierSetup) -> dict[str, Any]:
     from groundup.optimization.losses.cross_entropy import cross_entropy
 
     rng = ctx.rng(1)  # data order and augmentation
-    start_epoch, best = 0, 0.0
-    if ctx.resumed:
-        meta = load_training_state(ctx, setup, rng)
-        if meta is not None:
-            start_epoch, best = meta["epoch"] + 1, meta.get("best_test_accuracy", 0.0)
-            ctx.console.print(f"resumed {ctx.out_dir} after epoch {meta['epoch'] + 1}")
-
     n = len(setup.X_train)
     steps_per_epoch = n // setup.batch_size
     if steps_per_epoch == 0:
-        raise ValueError(f"batch_size {setup.batch_size} is larger than the training set ({n})")
-    test_loss, test_acc = float("nan"), 0.0
-    images, train_seconds = 0, 0.0
-    with ctx.progress(steps_per_epoch * (setup.epochs - start_epoch), ctx.name) as bar:
-        for epoch in range(start_epoch, setup.epochs):
+        raise ConfigError(
+            f"--set batch_size={setup.batch_size}: larger than the training set ({n} examples)"
+        )
+    # running values that survive an interrupt: restored by --resume with the weights
+    state = {"best": 0.0, "test_loss": float("nan"), "test_accuracy": 0.0}
+    state |= {"images": 0, "train_seconds": 0.0}
+    loop = ctx.loop(
+        setup.epochs,
+        model=setup.model,
+        optimizer=setup.optimizer,
+        scheduler=setup.scheduler,
+        unit="epoch",
+        state=state,
+    )
+    state = loop.state
+    with ctx.progress(steps_per_epoch * loop.remaining, ctx.name) as bar:
+        for epoch in loop:
             setup.model.train()
             order = rng.permutation(n)
             loss_sum, correct = 0.0, 0
@@ -180,18 +112,19 @@ def train_classifier(ctx: RunContext, setup: ClassifierSetup) -> dict[str, Any]:
                 loss = cross_entropy(logits, Tensor(yb))
                 setup.optimizer.zero_grad()
                 loss.backward()
+                loss_sum += loop.check(loss, where=f"epoch {epoch + 1}, batch {step + 1}")
                 setup.optimizer.step()
                 if setup.scheduler is not None:
                     setup.scheduler.step()
-                loss_sum += loss.item()
                 correct += int((logits.data.argmax(axis=1) == yb).sum())
                 bar.advance(1, epoch=epoch + 1, loss=loss_sum / (step + 1))
-            train_seconds += time.perf_counter() - t0
-            images += steps_per_epoch * setup.batch_size
+            state["train_seconds"] += time.perf_counter() - t0
+            state["images"] += steps_per_epoch * setup.batch_size
             test_loss, test_acc = evaluate(
                 setup.model, setup.X_test, setup.y_test, setup.eval_batch_size
             )
-            best = max(best, test_acc)
+            state.update(test_loss=test_loss, test_accuracy=test_acc)
+            state["best"] = max(state["best"], test_acc)
             lr = setup.optimizer.param_groups[0]["lr"]
             ctx.log(
                 epoch + 1,
@@ -202,14 +135,14 @@ def train_classifier(ctx: RunContext, setup: ClassifierSetup) -> dict[str, Any]:
                 lr=lr,
             )
             bar.advance(0, epoch=epoch + 1, test_acc=test_acc)
-            save_training_state(ctx, setup, epoch, rng, {"best_test_accuracy": best})
+    seconds = state["train_seconds"]
     return {
         "parameters": count_parameters(setup.model),
-        "test_accuracy": test_acc,
-        "test_loss": test_loss,
-        "best_test_accuracy": best,
+        "test_accuracy": state["test_accuracy"],
+        "test_loss": state["test_loss"],
+        "best_test_accuracy": state["best"],
         "epochs": setup.epochs,
-        "images_per_second": round(images / train_seconds, 1) if train_seconds else None,
+        "images_per_second": round(state["images"] / seconds, 1) if seconds else None,
     }
 
 

@@ -13,13 +13,29 @@ $$ T(k) = 1 - \frac{2}{n k (2n - 3k - 1)} \sum_i \sum_{j \in U_k(i)} \big(r(i, j
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Annotated, Any
 
 import numpy as np
 
 from groundup.classical_ml.reduction import TSNE
 from groundup.data import registry
-from groundup.milestones.base import Milestone, RunContext
+from groundup.milestones.base import Milestone, Min, RunConfig, RunContext
+
+
+@dataclass(frozen=True)
+class Config(RunConfig):
+    """The ``--set`` options of ``tsne-digits``."""
+
+    n: Annotated[int | None, Min(10)] = None
+    """Number of digits embedded (none: all 1,797)."""
+    max_iter: Annotated[int, Min(250)] = 1000
+    """t-SNE iterations (the first 250 exaggerated)."""
+    perplexity: Annotated[float, Min(1)] = 30.0
+    """t-SNE perplexity (about the number of neighbours each point keeps)."""
+
+    def quick(self) -> Config:
+        return replace(self, n=300, max_iter=300)
 
 
 def trustworthiness(X: np.ndarray, Y: np.ndarray, n_neighbors: int = 5) -> float:
@@ -41,7 +57,7 @@ def trustworthiness(X: np.ndarray, Y: np.ndarray, n_neighbors: int = 5) -> float
     return float(1.0 - 2.0 / (n * k * (2.0 * n - 3.0 * k - 1.0)) * penalty)
 
 
-def train(ctx: RunContext) -> dict[str, Any]:
+def train(cfg: Config, ctx: RunContext) -> dict[str, Any]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -49,12 +65,12 @@ def train(ctx: RunContext) -> dict[str, Any]:
 
     digits = registry.load("digits")
     X, y = digits["data"], digits["target"]
-    n = ctx.option("n", 300 if ctx.quick else X.shape[0])
-    X, y = X[:n], y[:n]
-    max_iter = ctx.option("max_iter", 300 if ctx.quick else 1000)
-    tsne = TSNE(perplexity=ctx.option("perplexity", 30.0), max_iter=max_iter, random_state=ctx.seed)
+    X, y = X[: cfg.n], y[: cfg.n]
+    n = X.shape[0]
+    tsne = TSNE(perplexity=cfg.perplexity, max_iter=cfg.max_iter, random_state=ctx.seed)
     Y = tsne.fit_transform(X)
     T = trustworthiness(X, Y, 5)
+    ctx.x_label = "t-SNE iteration"
     ctx.log(step=tsne.n_iter_, kl_divergence=tsne.kl_divergence_, trustworthiness=T)
 
     fig, ax = plt.subplots(figsize=(8, 8))
@@ -77,14 +93,10 @@ def train(ctx: RunContext) -> dict[str, Any]:
 MILESTONE = Milestone(
     name="tsne-digits",
     title="t-SNE map of the 1,797 scikit-learn digits (FFT-interpolated repulsion)",
-    phase="Phase 4 (implementation curriculum): t-SNE",
+    phase="Phase 4 (implementation curriculum), week 7: t-SNE",
     target="trustworthiness(k=5) >= 0.95",
     expected_time="~30-60 s on 2 cores",
     train=train,
+    config=Config,
     check=lambda s: s["trustworthiness"] >= 0.95,
-    options={
-        "n": "number of digits embedded (default all 1,797; 300 with --quick)",
-        "max_iter": "t-SNE iterations (default 1000; 300 with --quick)",
-        "perplexity": "t-SNE perplexity (default 30)",
-    },
 )

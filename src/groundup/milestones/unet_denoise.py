@@ -18,14 +18,37 @@ weighting) that diffusion models train at every noise level.
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Annotated, Any
 
 import numpy as np
 
 from groundup import Tensor, no_grad
-from groundup.milestones.base import Milestone, RunContext
-from groundup.milestones.training import count_parameters, load_training_state, save_training_state
+from groundup.milestones.base import Milestone, Min, RunConfig, RunContext
+from groundup.milestones.training import count_parameters
+
+
+@dataclass(frozen=True)
+class Config(RunConfig):
+    """The ``--set`` options of ``unet-denoise``."""
+
+    sigma: Annotated[float, Min(0)] = 0.5
+    """Noise standard deviation, for pixels in [0, 1]."""
+    epochs: Annotated[int, Min(1)] = 5
+    """Passes over the training set."""
+    base_channels: Annotated[int, Min(1)] = 16
+    """U-Net channels at full resolution."""
+    lr: Annotated[float, Min(0, exclusive=True)] = 2e-3
+    """Adam learning rate."""
+    batch_size: Annotated[int, Min(1)] = 32
+    """Minibatch size."""
+    train_size: Annotated[int | None, Min(1)] = None
+    """Use the first N training digits (none: all 4,000)."""
+    test_size: Annotated[int | None, Min(1)] = None
+    """Use the first N test digits (none: all 1,000)."""
+
+    def quick(self) -> Config:
+        return replace(self, epochs=1, base_channels=4, train_size=128, test_size=50)
 
 
 def psnr(estimate: np.ndarray, clean: np.ndarray) -> float:
@@ -68,32 +91,27 @@ def _figure(noisy: np.ndarray, denoised: np.ndarray, clean: np.ndarray) -> Any:
     return fig
 
 
-def train(ctx: RunContext) -> dict[str, Any]:
+def train(cfg: Config, ctx: RunContext) -> dict[str, Any]:
     from groundup import data, optim
     from groundup.architectures.unet import UNet
+    from groundup.milestones.base import ConfigError
 
-    sigma = ctx.option("sigma", 0.5)
+    sigma, batch_size = cfg.sigma, cfg.batch_size
     d = data.load("mnist-5k")
     X_train, X_test = (d[s][0].astype(np.float32)[:, None] / 255.0 for s in ("train", "test"))
-    if ctx.quick:
-        X_train, X_test = X_train[:128], X_test[:50]
-    epochs = ctx.epochs or (1 if ctx.quick else 5)
-    batch_size = ctx.option("batch_size", 32)
-    base = 4 if ctx.quick else ctx.option("base_channels", 16)
+    X_train, X_test = X_train[: cfg.train_size], X_test[: cfg.test_size]
+    steps = len(X_train) // batch_size
+    if steps == 0:
+        raise ConfigError(f"--set batch_size={batch_size}: larger than the {len(X_train)} digits")
 
-    model = UNet(1, 1, base_channels=base, depth=2, generator=ctx.rng(0))
-    optimizer = optim.Adam(model.parameters(), lr=ctx.option("lr", 2e-3))
-    state = SimpleNamespace(model=model, optimizer=optimizer, scheduler=None)
+    model = UNet(1, 1, base_channels=cfg.base_channels, depth=2, generator=ctx.rng(0))
+    optimizer = optim.Adam(model.parameters(), lr=cfg.lr)
     rng = ctx.rng(1)  # data order and noise
     # fixed test noise, so PSNR before/after compares the same inputs on every run
     noisy_test = X_test + sigma * ctx.rng(2).standard_normal(X_test.shape).astype(np.float32)
-    start = 0
-    if ctx.resumed and (meta := load_training_state(ctx, state, rng)) is not None:
-        start = meta["epoch"] + 1
-    steps = len(X_train) // batch_size
-    psnr_after = float("nan")
-    with ctx.progress(steps * (epochs - start), ctx.name) as bar:
-        for epoch in range(start, epochs):
+    loop = ctx.loop(cfg.epochs, model=model, optimizer=optimizer, unit="epoch")
+    with ctx.progress(steps * loop.remaining, ctx.name) as bar:
+        for epoch in loop:
             order, total = rng.permutation(len(X_train)), 0.0
             for step in range(steps):
                 clean = X_train[order[step * batch_size : (step + 1) * batch_size]]
@@ -102,12 +120,11 @@ def train(ctx: RunContext) -> dict[str, Any]:
                 loss = ((model(Tensor(noisy)) - Tensor(clean)) ** 2).mean()
                 optimizer.zero_grad()
                 loss.backward()
+                total += loop.check(loss, where=f"epoch {epoch + 1}, batch {step + 1}")
                 optimizer.step()
-                total += loss.item()
                 bar.advance(1, epoch=epoch + 1, loss=total / (step + 1))
             psnr_after = psnr(denoise(model, noisy_test), X_test)
             ctx.log(epoch + 1, train_mse=total / steps, test_psnr=psnr_after)
-            save_training_state(ctx, state, epoch, rng, {})
     denoised = denoise(model, noisy_test)
     ctx.save_figure(_figure(noisy_test[:10], denoised[:10], X_test[:10]), "denoising.png")
     return {
@@ -115,7 +132,7 @@ def train(ctx: RunContext) -> dict[str, Any]:
         "psnr_noisy_db": round(psnr(noisy_test, X_test), 2),
         "psnr_denoised_db": round(psnr(denoised, X_test), 2),
         "parameters": count_parameters(model),
-        "epochs": epochs,
+        "epochs": cfg.epochs,
     }
 
 
@@ -130,15 +147,10 @@ MILESTONE = Milestone(
     target="PSNR of the denoised test digits >= PSNR of the noisy ones + 10 dB",
     expected_time="~15 min measured on 2 cores shared with other jobs (load 10-20): 6.0 -> 20.1 dB",
     train=train,
+    config=Config,
     check=_check,
     variants={
         "--epochs 8": "~20 min (same machine): 20.2 dB",
         "--set sigma=1.0": "heavier noise: the same time, a harder target",
-    },
-    options={
-        "sigma": "noise standard deviation, pixels in [0, 1] (default 0.5)",
-        "base_channels": "U-Net channels at full resolution (default 16)",
-        "lr": "Adam learning rate (default 2e-3)",
-        "batch_size": "minibatch size (default 32)",
     },
 )

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import gymnasium as gym
@@ -38,9 +38,9 @@ from groundup.foundations.autograd import no_grad
 from groundup.foundations.computational_graph import Tensor
 from groundup.optimization.gradient_utils.clipping import clip_grad_norm_
 from groundup.optimization.optimizers.adam import Adam
-from groundup.rl.core.advantages import gae
-from groundup.rl.core.envs import evaluate_policy, final_observations, make_vector_env
+from groundup.rl.core.envs import evaluate_policy, make_vector_env
 from groundup.rl.core.policies import CategoricalPolicy, GaussianPolicy
+from groundup.rl.core.rollout_buffer import Rollout, RolloutCollector
 from groundup.rl.core.value_functions import ValueFunction
 
 __all__ = ["PPO", "PPOConfig", "ppo_policy_loss", "ppo_value_loss"]
@@ -170,19 +170,6 @@ def ppo_value_loss(
     return 0.5 * unclipped.maximum(clipped).mean()
 
 
-@dataclass
-class Rollout:
-    """One rollout, time-major ``(T, N, ...)``."""
-
-    obs: np.ndarray
-    actions: np.ndarray
-    log_probs: np.ndarray
-    values: np.ndarray
-    advantages: np.ndarray
-    returns: np.ndarray
-    episode_returns: list[float] = field(default_factory=list)
-
-
 class PPO:
     """The PPO agent: ``PPO(PPOConfig(...)).learn()`` trains it; ``act`` runs it."""
 
@@ -222,8 +209,15 @@ class PPO:
         self.rng = np.random.default_rng([cfg.seed, 1])
         self.global_step = 0
         self.num_updates = 0
-        self._obs, _ = self.envs.reset(seed=cfg.seed)
-        self._episode_return = np.zeros(cfg.num_envs)
+        self.collector = RolloutCollector(
+            self.envs,
+            self.policy,
+            self.value,
+            cfg.gamma,
+            cfg.gae_lambda,
+            self._env_action,
+            seed=cfg.seed,
+        )
 
     # ------------------------------------------------------------------ acting
     def _env_action(self, action: np.ndarray) -> np.ndarray:
@@ -240,48 +234,11 @@ class PPO:
 
     # ------------------------------------------------------------------ rollouts
     def collect_rollout(self) -> Rollout:
+        """``num_steps`` steps of every environment with the current policy, with GAE."""
         cfg = self.config
-        T, N = cfg.num_steps, cfg.num_envs
-        obs = np.zeros((T, N, *self._obs.shape[1:]), np.float32)
-        actions, log_probs, values, rewards, next_values = [], [], [], [], []
-        terminated = np.zeros((T, N), bool)
-        truncated = np.zeros((T, N), bool)
-        finished: list[float] = []
-        for t in range(T):
-            obs[t] = self._obs
-            with no_grad():
-                o = Tensor(self._obs.astype(np.float32))
-                dist = self.policy(o)
-                a = dist.sample(self.rng)
-                log_probs.append(dist.log_prob(a).numpy())
-                values.append(self.value(o).numpy())
-            next_obs, r, term, trunc, info = self.envs.step(self._env_action(a))
-            done = term | trunc
-            # $s'_t$: the final observation where an episode ended (same-step autoreset)
-            real_next = final_observations(next_obs, info, done)
-            with no_grad():
-                next_values.append(self.value(Tensor(real_next.astype(np.float32))).numpy())
-            actions.append(a)
-            rewards.append(r)
-            terminated[t], truncated[t] = term, trunc
-            self._episode_return += r
-            finished.extend(self._episode_return[done].tolist())
-            self._episode_return[done] = 0.0
-            self._obs = next_obs
-        self.global_step += T * N
-        values_a = np.asarray(values)
-        advantages, returns = gae(
-            np.asarray(rewards),
-            values_a,
-            np.asarray(next_values),
-            terminated,
-            truncated,
-            gamma=cfg.gamma,
-            lam=cfg.gae_lambda,
-        )
-        return Rollout(
-            obs, np.asarray(actions), np.asarray(log_probs), values_a, advantages, returns, finished
-        )
+        rollout = self.collector.collect(cfg.num_steps, self.rng)
+        self.global_step += cfg.num_steps * cfg.num_envs
+        return rollout
 
     # ------------------------------------------------------------------ updates
     def update(self, rollout: Rollout, progress: float = 0.0) -> dict[str, float]:

@@ -175,3 +175,58 @@ def test_max_with_dim_gives_gradient_to_the_index_only():
     assert (
         x.argmin(0, keepdim=True).tolist() == torch.tensor(x.data).argmin(0, keepdim=True).tolist()
     )
+
+
+# ---------------------------------------------------------------- issue 24: std/var, matmul
+
+
+@pytest.mark.parametrize("name", ["std", "var"])
+@pytest.mark.parametrize("unbiased", [True, False])
+@given(
+    shape=shapes(min_dims=2, max_dims=3, min_side=2),
+    constant_rows=st.lists(st.booleans(), min_size=4, max_size=4),
+    seed=seeds,
+)
+def test_std_var_of_constant_slices_have_zero_gradient_like_torch(name, unbiased, shape, constant_rows, seed):
+    # slices along the last axis that are constant: std 0, where sqrt's rule would give nan
+    rng = np.random.default_rng(seed)
+    x = normal(rng, shape)
+    mask = np.array(constant_rows[: shape[0]])
+    x[mask] = 1.5
+    fn = getattr(Tensor, name)
+    tfn = getattr(torch.Tensor, name)
+    check_op(
+        lambda t: fn(t, -1, unbiased),
+        lambda t: tfn(t, -1, unbiased),
+        [x],
+        hvp=not mask.any(),  # the second derivative of std is unbounded at 0
+        gradcheck=not (mask.any() and name == "std"),  # |.|-like kink at std = 0
+        seed=seed,
+    )
+
+
+def test_std_of_the_issue_example_and_both_keyword_spellings():
+    x = Tensor(np.array([[2.0, 2.0, 2.0], [1.0, 2.0, 4.0]]), requires_grad=True)
+    x.std(1).sum().backward()
+    assert np.isfinite(x.grad.data).all()
+    assert x.grad.data[0].tolist() == [0.0, 0.0, 0.0]
+    t = torch.tensor([[2.0, 2.0, 2.0], [1.0, 2.0, 4.0]], dtype=torch.float64)
+    for kwargs in ({"unbiased": False}, {"unbiased": True}, {"correction": 0}, {"correction": 2}):
+        assert_close(Tensor(t.numpy()).var(1, **kwargs), t.var(1, **kwargs))
+        assert_close(Tensor(t.numpy()).std(dim=1, keepdim=True, **kwargs), t.std(dim=1, keepdim=True, **kwargs))
+    with pytest.raises(ValueError, match="not both"):
+        Tensor(t.numpy()).var(1, unbiased=True, correction=1)
+
+
+@pytest.mark.parametrize("a_shape, b_shape", [((2, 3), (3,)), ((2, 3), (3, 4)), ((3,), (3, 2)), ((3,), (3,)), ((2, 2, 3), (3, 4))])
+@pytest.mark.parametrize("tensor_on_left", [True, False])
+def test_matmul_with_a_plain_numpy_operand_backward_like_torch(a_shape, b_shape, tensor_on_left):
+    # the NumPy operand is a constant: backward must not call tensor methods on it
+    rng = np.random.default_rng(1)
+    a, b = normal(rng, a_shape), normal(rng, b_shape)
+    if tensor_on_left:
+        check_op(lambda x: x @ b, lambda x: x @ torch.tensor(b), [a])
+        b32 = b.astype(np.float32)
+        check_op(lambda x: x.matmul(b32), lambda x: x @ torch.tensor(b32), [a], np.float32)
+    else:
+        check_op(lambda y: a @ y, lambda y: torch.tensor(a) @ y, [b])

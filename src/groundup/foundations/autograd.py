@@ -127,7 +127,63 @@ class enable_grad(_GradModeContext):
     mode = True
 
 
+# --------------------------------------------------------------------------- versions
+
+
+def increment_version(tensor: Tensor) -> None:
+    """Record that ``tensor``'s memory was changed in place by code outside the engine.
+
+    Writes to ``tensor.data`` (an optimiser's step, a checkpoint load) call this, so that a
+    backward through a graph that saved the old values raises instead of silently using
+    the new ones (``torch.autograd.graph.increment_version``).
+    """
+    if tensor._vc is None:
+        tensor._vc = [0]
+    tensor._vc[0] += 1
+
+
 # --------------------------------------------------------------------------- Function
+
+
+_SMALL = (bool, int, float, str, slice, type(None), type(Ellipsis), np.dtype, type)
+
+
+def _is_small(value: Any) -> bool:
+    """Whether a saved value is a size or a flag (kept when a node is freed), not an array."""
+    if isinstance(value, _SMALL):
+        return True
+    return type(value) is tuple and all(isinstance(v, _SMALL) for v in value)
+
+
+class _FreedInput:
+    """Where a freed node's input was in the graph: its ``grad_fn`` and shape, no values.
+
+    Stands in for the tensor in the edges of a node freed by backward, so a second
+    backward can still walk the graph while the values themselves are released.
+    ``data`` is the object itself: the walk reads only ``x.data.shape``.
+    """
+
+    __slots__ = ("data", "dtype", "grad_fn", "shape")
+    requires_grad = True
+    _retains_grad = False
+    _rebases = None
+    _vc = None
+
+    def __init__(self, grad_fn: Node, shape: tuple[int, ...], dtype: np.dtype) -> None:
+        self.grad_fn, self.shape, self.dtype = grad_fn, shape, dtype
+        self.data = self
+
+
+def modified_error(t: Any, saved: int, where: str) -> RuntimeError:
+    """PyTorch's message for a tensor changed in place after backward saved it."""
+    return RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: [{t.data.dtype} {list(t.data.shape)}], which is {where}, is at "
+        f"version {t._version}; expected version {saved} instead. Hint: the operation that "
+        "modified it ran after the forward pass that saved it (an optimiser step, x += ..., "
+        "x[i] = ..., .zero_(), or a write through a detach()ed alias); clone() it before "
+        "changing it, or change it after backward()."
+    )
 
 
 class Node:
@@ -137,30 +193,124 @@ class Node:
     (``ctx.axis = ...``). ``ctx.inputs`` holds the inputs as they were passed (tensors
     or plain values); ``ctx.output`` is the result, held weakly (whoever calls backward
     through this node holds it, so it is alive when needed, and no cycle is made).
+
+    Reading ``ctx.inputs``, ``ctx.input(i)`` or ``ctx.output`` in ``backward`` checks that
+    the tensor was not changed in place since ``forward`` (every in-place change bumps a
+    version counter shared by all tensors on the same memory; the versions seen here are
+    saved at forward time). A backward that needs only shapes saves them in ``forward``
+    and so works even after its inputs changed, as PyTorch's does.
     """
 
     # The engine's own fields are slots; what ``forward`` saves goes to ``__dict__``,
-    # so freeing the saved values after backward is one ``clear()``.
-    __slots__ = ("__dict__", "__weakref__", "_out", "fn", "freed", "inputs", "needs_input_grad")
+    # so freeing the saved values after backward is one pass over it.
+    __slots__ = (
+        "__dict__",
+        "__weakref__",
+        "_inputs",
+        "_out",
+        "_out_version",
+        "_stub",
+        "_versions",
+        "fn",
+        "freed",
+        "needs_input_grad",
+    )
 
     def __init__(self, fn: type[Function], inputs: tuple[Any, ...]) -> None:
         self.fn = fn
-        self.inputs = inputs
+        self._inputs = inputs
         self.needs_input_grad: tuple[bool, ...] = ()
-        self._out: weakref.ref[Tensor] | None = None
         self.freed = False
+        # set by `Function.apply` when the node is recorded: _out, _versions, _out_version
+        self._stub: _FreedInput | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        # only reached when ``name`` is not set: after free(), a saved array is gone
+        if not name.startswith("__") and object.__getattribute__(self, "freed"):
+            raise self._freed_error()
+        raise AttributeError(f"{self.name()} has no saved attribute {name!r}")
+
+    def _freed_error(self) -> RuntimeError:
+        return RuntimeError(
+            f"Trying to backward through the graph a second time ({self.name()}): its saved "
+            "values were freed after the first backward. Pass retain_graph=True to the first "
+            "backward() call if you need to call it again."
+        )
+
+    def _check(self, i: int) -> Any:
+        x = self._inputs[i]
+        vc = getattr(x, "_vc", None)
+        if vc is not None and i < len(self._versions) and vc[0] != self._versions[i]:
+            raise modified_error(x, self._versions[i], f"input {i} of {self.name()}")
+        return x
+
+    @property
+    def inputs(self) -> tuple[Any, ...]:
+        """The inputs as passed to ``apply``, checked for in-place changes since then."""
+        if self.freed:
+            raise self._freed_error()
+        for i in range(len(self._inputs)):
+            self._check(i)
+        return self._inputs
+
+    def input(self, i: int) -> Any:
+        """Input ``i`` alone, checked (so a backward reads only what it needs)."""
+        if self.freed:
+            raise self._freed_error()
+        return self._check(i)
+
+    def edges(self) -> tuple[Any, ...]:
+        """The inputs as graph edges (no check): where backward sends each gradient.
+
+        A tensor changed in place *while in the graph* (``h += 1`` on a non-leaf) takes a
+        new ``grad_fn``; a node recorded before that change still points to the old one.
+        """
+        ins = self._inputs
+        for x, needs in zip(ins, self.needs_input_grad):
+            if needs and x._rebases is not None:
+                return tuple(
+                    _as_recorded(x, v) if n else x
+                    for x, v, n in zip(ins, self._versions, self.needs_input_grad)
+                )
+        return ins
 
     def free(self) -> None:
-        """Drop what backward needed (saved values, inputs) once it has run."""
-        self.__dict__.clear()
-        self.inputs = ()
+        """Drop what backward needed (saved arrays, the inputs' values) once it has run.
+
+        Sizes and flags stay, and so do the edges (a tensor's place in the graph, without
+        its values): a second backward through ops that saved no arrays works, as in PyTorch.
+        """
+        saved = self.__dict__
+        if saved:
+            for key in [k for k, v in saved.items() if not _is_small(v)]:
+                del saved[key]
+        edges = []
+        for x, needs in zip(self.edges(), self.needs_input_grad):
+            if not needs:
+                edges.append(None)
+            elif x.grad_fn is None or x._retains_grad:  # leaves keep their identity (.grad)
+                edges.append(x)
+            else:
+                edges.append(x.grad_fn.stub(x))
+        self._inputs = tuple(edges)
         self.freed = True
+
+    def stub(self, out: Tensor) -> _FreedInput:
+        """A stand-in for this node's output in a freed graph: its shape, no values."""
+        if self._stub is None:
+            self._stub = _FreedInput(self, out.data.shape, out.data.dtype)
+        return self._stub
 
     @property
     def output(self) -> Tensor:
+        if self.freed:
+            raise self._freed_error()
         out = self._out() if self._out is not None else None
         if out is None:
             raise RuntimeError(f"{self.name()}: the output of this operation is no longer alive")
+        vc = out._vc
+        if vc is not None and vc[0] != self._out_version:
+            raise modified_error(out, self._out_version, f"output 0 of {self.name()}")
         return out
 
     def name(self) -> str:
@@ -168,6 +318,14 @@ class Node:
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
+
+
+def _as_recorded(x: Any, version: int) -> Any:
+    """``x`` as it was when a node recorded it at ``version`` (before later in-place rebases)."""
+    for before, old in x._rebases or ():
+        if version <= before:
+            return old
+    return x
 
 
 class Function:
@@ -200,6 +358,8 @@ class Function:
         ctx = Node(cls, inputs)
         arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
         out = Tensor._make(cls.forward(ctx, *arrays, **kwargs), False)
+        if out.data.base is not None:  # a view of an input shares its version counter
+            _share_version(out, inputs)
         if _GradMode.enabled:
             needs = tuple([isinstance(x, Tensor) and x.requires_grad for x in inputs])
             if True in needs:
@@ -207,7 +367,24 @@ class Function:
                 out.grad_fn = ctx
                 ctx.needs_input_grad = needs
                 ctx._out = weakref.ref(out)
+                # the versions backward will expect (0 for a tensor never changed in place)
+                ctx._versions = tuple(
+                    [x._vc[0] if isinstance(x, Tensor) and x._vc is not None else 0 for x in inputs]
+                )
+                ctx._out_version = 0 if out._vc is None else out._vc[0]
         return out
+
+
+def _share_version(out: Tensor, inputs: tuple[Any, ...]) -> None:
+    """Give ``out`` the version counter of the input whose memory it views."""
+    base = out.data.base
+    for x in inputs:
+        if isinstance(x, _Tensor) and (x.data is base or x.data.base is base):
+            if x._vc is None:
+                x._vc = [0]
+            out._vc = x._vc
+            out._view = ()
+            return
 
 
 # --------------------------------------------------------------------------- backward
@@ -233,7 +410,7 @@ def _topological_order(root: Tensor) -> list[Tensor]:
         stack.append((t, True))
         node = t.grad_fn
         if node is not None:
-            for x, needs in zip(node.inputs, node.needs_input_grad):
+            for x, needs in zip(node.edges(), node.needs_input_grad):
                 if needs and id(x) not in visited:
                     stack.append((x, False))
     return order
@@ -304,16 +481,12 @@ def _run_backward(
             _accumulate(t, g, create_graph)
         if node is None:
             continue
-        if node.freed:
-            raise RuntimeError(
-                f"Trying to backward through the graph a second time ({node.name()}): its saved "
-                "values were freed after the first backward. Pass retain_graph=True to the first "
-                "backward() call if you need to call it again."
-            )
+        # a node freed by an earlier backward still has its edges; its backward raises
+        # only if it reads a saved value (PyTorch's rule)
         in_grads = node.fn.backward(node, g)
         if type(in_grads) is not tuple:
             in_grads = (in_grads,)
-        for x, needs, gx in zip(node.inputs, node.needs_input_grad, in_grads):
+        for x, needs, gx in zip(node.edges(), node.needs_input_grad, in_grads):
             if not needs or gx is None:
                 continue
             if gx.data.shape != x.data.shape:

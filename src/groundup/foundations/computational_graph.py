@@ -19,6 +19,7 @@ Names and semantics follow PyTorch: ``dim``/``keepdim``, ``.grad``, ``.detach()`
 
 from __future__ import annotations
 
+import weakref
 from collections import namedtuple
 from collections.abc import Sequence
 from typing import Any
@@ -37,11 +38,12 @@ from groundup.foundations.ops.elementwise import (
     ReLU,
     Sigmoid,
     Sqrt,
+    StdSqrt,
     Tanh,
     Where,
 )
 from groundup.foundations.ops.fused import LogSoftmax, Softmax
-from groundup.foundations.ops.indexing import Gather, GetItem
+from groundup.foundations.ops.indexing import Gather, GetItem, SetItem
 from groundup.foundations.ops.reduction import AMax, AMin, Sum, reduction_axes
 from groundup.foundations.ops.shape import (
     Cast,
@@ -69,6 +71,19 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     if dtype is None and arr.dtype == np.float64:
         arr = arr.astype(_FLOAT_DEFAULT)  # Python floats become float32, as in torch.tensor
     return arr
+
+
+def _correction(unbiased: Any, correction: Any) -> int:
+    """The ``correction`` of var/std from PyTorch's two spellings (default 1)."""
+    if unbiased is not None and correction is not None:
+        raise ValueError("var/std: give unbiased= or correction=, not both")
+    if correction is not None:
+        return correction
+    if unbiased is None:
+        return 1
+    if isinstance(unbiased, bool | np.bool_):
+        return int(unbiased)
+    return int(unbiased)  # a correction passed positionally, as this library once took it
 
 
 def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
@@ -102,7 +117,17 @@ class Tensor:
         Convert ``data`` to this dtype.
     """
 
-    __slots__ = ("__weakref__", "_retains_grad", "data", "grad", "grad_fn", "requires_grad")
+    __slots__ = (
+        "__weakref__",
+        "_rebases",
+        "_retains_grad",
+        "_vc",
+        "_view",
+        "data",
+        "grad",
+        "grad_fn",
+        "requires_grad",
+    )
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected op
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
@@ -115,6 +140,11 @@ class Tensor:
         self.grad: Tensor | None = None
         self.grad_fn: autograd.Node | None = None
         self._retains_grad = False
+        # version counter, shared by the tensors on the same memory (created when needed)
+        self._vc: list[int] | None = None
+        # None, or this tensor views another's memory: (base, index) for a slice, else ()
+        self._view: tuple[Any, ...] | None = None
+        self._rebases: list[tuple[int, Tensor]] | None = None
 
     @classmethod
     def _make(cls, data: np.ndarray, requires_grad: bool) -> Tensor:
@@ -125,6 +155,9 @@ class Tensor:
         t.grad = None
         t.grad_fn = None
         t._retains_grad = False
+        t._vc = None
+        t._view = None
+        t._rebases = None
         return t
 
     # ------------------------------------------------------------------ properties
@@ -188,8 +221,12 @@ class Tensor:
         return Clone.apply(self)
 
     def detach(self) -> Tensor:
-        """The same values, cut from the graph (shares memory, as in PyTorch)."""
-        return Tensor._make(self.data, False)
+        """The same values, cut from the graph (shares memory and version counter, as in PyTorch)."""
+        out = Tensor._make(self.data, False)
+        if self._vc is None:
+            self._vc = [0]
+        out._vc = self._vc
+        return out
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if requires_grad and not np.issubdtype(self.dtype, np.floating):
@@ -203,9 +240,135 @@ class Tensor:
         """Keep ``.grad`` on this non-leaf tensor after backward."""
         self._retains_grad = True
 
-    def zero_(self) -> Tensor:
-        self.data[...] = 0
+    # ------------------------------------------------------------------ in place
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's memory has had (``torch``'s ``_version``)."""
+        return 0 if self._vc is None else self._vc[0]
+
+    def _inplace(self, fn: type[autograd.Function], *others: Any, **kwargs: Any) -> Tensor:
+        """``self <- fn(self, *others)`` written into this tensor's own memory (``op_``).
+
+        Every in-place change bumps the version counter that this tensor shares with its
+        views and ``detach()``-ed aliases; backward checks the versions it saved. With
+        grad mode on and a tensor in the graph, the op is recorded: the old value keeps
+        its place in the graph and ``self`` becomes the op's output, as in PyTorch.
+        """
+        record = autograd.is_grad_enabled() and (
+            self.requires_grad or any(isinstance(o, Tensor) and o.requires_grad for o in others)
+        )
+        if record and self.requires_grad and self.grad_fn is None:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation."
+            )
+        if self._vc is None:
+            self._vc = [0]
+        if not record:
+            out = fn.apply(self, *others, **kwargs)
+            _write_into(self, out)
+            self._vc[0] += 1
+            return self
+        if self._view is not None:
+            return self._inplace_view(fn, *others, **kwargs)
+        # The value before the change takes `self`'s place in the graph so far. An op whose
+        # backward reads that value gets a copy of it (PyTorch saves the original self too);
+        # the node that made `self` keeps `self` as its output, so if it saved that output,
+        # its backward sees the bumped version and raises, as PyTorch's does.
+        old, before = self._old_value(fn)
+        out = fn.apply(old, *others, **kwargs)
+        _write_into(self, out)
+        self._vc[0] += 1
+        self._rebase(out.grad_fn, old, before)
         return self
+
+    def _old_value(self, fn: type[autograd.Function]) -> tuple[Tensor, int]:
+        """``self`` as it is now, to stand in the graph for it after an in-place change."""
+        if fn in _READS_OLD_VALUE:
+            old = Tensor._make(self.data.copy(), self.requires_grad)
+        else:
+            old = Tensor._make(self.data, self.requires_grad)
+            old._vc = self._vc
+        old.grad_fn = self.grad_fn
+        return old, self._vc[0]
+
+    def _rebase(self, node: autograd.Node, old: Tensor, before: int) -> None:
+        """Make ``self`` the output of ``node``; nodes recorded earlier keep reaching ``old``."""
+        node._out, node._out_version = weakref.ref(self), self._vc[0]
+        if old.requires_grad:
+            self._rebases = [*(self._rebases or ()), (before, old)]
+        self.grad_fn, self.requires_grad = node, True
+
+    def _inplace_view(self, fn: type[autograd.Function], *others: Any, **kwargs: Any) -> Tensor:
+        """An in-place op on a slice ``base[index]``: ``base[index] = fn(base[index], ...)``.
+
+        The change is recorded on the base (which other views and aliases share), and this
+        slice becomes a fresh slice of the changed base (PyTorch's ``CopySlices``).
+        """
+        if not self._view:
+            raise RuntimeError(
+                f"{fn.__name__} in place on a view made by reshape/transpose/expand of a tensor "
+                "in the graph is not supported: change the tensor itself, or clone() the view"
+            )
+        base, index = self._view
+        if base.requires_grad and base.grad_fn is None:
+            raise RuntimeError(
+                "a view of a leaf Variable that requires grad is being used in an in-place "
+                "operation."
+            )
+        old, before = self._old_value(fn)
+        value = fn.apply(old, *others, **kwargs)
+        if value.data.shape != self.data.shape:
+            _write_into(self, value)  # raises the shape error
+        base._inplace(SetItem, value, index=index, inplace=True)  # bumps the shared version
+        fresh = GetItem.apply(base, index=index)
+        self._rebase(fresh.grad_fn, old, before)
+        return self
+
+    def add_(self, other: Any, alpha: Any = 1) -> Tensor:
+        """``self += alpha * other`` in place."""
+        return self._inplace(Add, other if alpha == 1 else other * alpha)
+
+    def sub_(self, other: Any, alpha: Any = 1) -> Tensor:
+        """``self -= alpha * other`` in place."""
+        return self._inplace(Sub, other if alpha == 1 else other * alpha)
+
+    def mul_(self, other: Any) -> Tensor:
+        return self._inplace(Mul, other)
+
+    def div_(self, other: Any) -> Tensor:
+        return self._inplace(Div, other)
+
+    def pow_(self, exponent: Any) -> Tensor:
+        return self._inplace(Pow, exponent)
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
+        if min is None and max is None:
+            raise ValueError("clamp_: at least one of min and max must be given")
+        return self._inplace(Clip, min=min, max=max)
+
+    clip_ = clamp_
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._inplace(Add, other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._inplace(Sub, other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._inplace(Mul, other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._inplace(Div, other)
+
+    def copy_(self, src: Any) -> Tensor:
+        """Copy ``src`` (broadcast to this shape) into this tensor; differentiable in ``src``."""
+        return self._inplace(SetItem, src, index=Ellipsis, inplace=True)
+
+    def fill_(self, value: Any) -> Tensor:
+        return self._inplace(SetItem, value, index=Ellipsis, inplace=True)
+
+    def zero_(self) -> Tensor:
+        return self.fill_(0)
 
     # ------------------------------------------------------------------ conversion
     def item(self) -> Any:
@@ -407,16 +570,36 @@ class Tensor:
         return self.sum(dim, keepdim) / n
         # END SOLUTION
 
-    def var(self, dim: Any = None, correction: int = 1, keepdim: bool = False) -> Tensor:
-        r"""$\frac{1}{N - c}\sum_i (x_i - \bar x)^2$ (``correction`` $c = 1$: unbiased)."""
+    def var(
+        self,
+        dim: Any = None,
+        unbiased: bool | None = None,
+        keepdim: bool = False,
+        *,
+        correction: int | None = None,
+    ) -> Tensor:
+        r"""$\frac{1}{N - c}\sum_i (x_i - \bar x)^2$ (``correction`` $c = 1$: unbiased).
+
+        As in PyTorch, ``unbiased=False`` is ``correction=0`` (the older name, also the
+        second positional argument); give one of the two.
+        """
+        correction = _correction(unbiased, correction)
         # BEGIN SOLUTION
         n = int(np.prod([self.shape[d] for d in reduction_axes(dim, self.ndim)]))
         centered = self - self.mean(dim, keepdim=True)
         return (centered * centered).sum(dim, keepdim) / max(n - correction, 0)
         # END SOLUTION
 
-    def std(self, dim: Any = None, correction: int = 1, keepdim: bool = False) -> Tensor:
-        return self.var(dim, correction, keepdim).sqrt()
+    def std(
+        self,
+        dim: Any = None,
+        unbiased: bool | None = None,
+        keepdim: bool = False,
+        *,
+        correction: int | None = None,
+    ) -> Tensor:
+        r"""$\sqrt{\operatorname{var}}$; its gradient is 0 where the std is 0 (PyTorch's rule)."""
+        return StdSqrt.apply(self.var(dim, keepdim=keepdim, correction=_correction(unbiased, correction)))
 
     def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         return AMax.apply(self, dim=dim, keepdim=keepdim)
@@ -542,21 +725,41 @@ class Tensor:
 
     # ------------------------------------------------------------------ indexing
     def __getitem__(self, index: Any) -> Tensor:
-        return GetItem.apply(self, index=_index_arg(index))
+        index = _index_arg(index)
+        out = GetItem.apply(self, index=index)
+        if out._view is not None:  # a slice: an in-place change of it changes self
+            out._view = (self, index)
+        return out
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        if self.requires_grad and autograd.is_grad_enabled():
-            raise RuntimeError(
-                "in-place assignment to a tensor that requires grad; wrap it in no_grad() "
-                "or build a new tensor (e.g. with where)"
-            )
-        self.data[_index_arg(index)] = value.data if isinstance(value, Tensor) else value
+        """``x[index] = value`` in place (recorded in the graph as PyTorch does)."""
+        self._inplace(SetItem, value, index=_index_arg(index), inplace=True)
 
     def gather(self, dim: int, index: Any) -> Tensor:
         return Gather.apply(self, dim=dim, index=_index_arg(index))
 
 
 autograd._Tensor = Tensor
+
+
+# in-place ops whose backward needs the value ``self`` had before the change
+_READS_OLD_VALUE = (Mul, Div, Pow)
+
+
+def _write_into(t: Tensor, out: Tensor) -> None:
+    """Copy the result of an in-place op into ``t``'s memory (same shape; same-kind dtype)."""
+    if out.data is t.data:  # the op wrote there itself
+        return
+    if out.data.shape != t.data.shape:
+        raise RuntimeError(
+            f"output with shape {list(t.data.shape)} doesn't match the broadcast shape "
+            f"{list(out.data.shape)}"
+        )
+    if not np.can_cast(out.data.dtype, t.data.dtype, casting="same_kind"):
+        raise RuntimeError(
+            f"result type {out.data.dtype} can't be cast to the desired output type {t.data.dtype}"
+        )
+    np.copyto(t.data, out.data, casting="same_kind")
 
 
 # ---------------------------------------------------------------------- free functions

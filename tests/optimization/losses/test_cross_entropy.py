@@ -36,7 +36,7 @@ def ce_case(draw: Any) -> dict[str, Any]:
     shape = (C,) if single else (N, C) + extra
     target_shape = () if single else (N,) + extra
     rng = np.random.default_rng(draw(st.integers(0, 2**16)))
-    ignore_index = draw(st.sampled_from([-100, 0, 2]))
+    ignore_index = draw(st.sampled_from([-100, -1, 0, 2]))  # -1: nanoGPT's padding
     y = rng.integers(0, C, size=target_shape)
     if draw(st.booleans()):
         y = np.where(rng.random(target_shape) < 0.3, ignore_index, y)

@@ -85,9 +85,8 @@ class Mul(Function):
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
         # BEGIN SOLUTION
-        a, b = ctx.inputs
-        ga = grad * b if ctx.needs_input_grad[0] else None
-        gb = grad * a if ctx.needs_input_grad[1] else None
+        ga = grad * ctx.input(1) if ctx.needs_input_grad[0] else None
+        gb = grad * ctx.input(0) if ctx.needs_input_grad[1] else None
         return ga, gb
         # END SOLUTION
 
@@ -105,9 +104,9 @@ class Div(Function):
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
         # BEGIN SOLUTION
-        a, b = ctx.inputs
+        b = ctx.input(1)
         ga = grad / b if ctx.needs_input_grad[0] else None
-        gb = -grad * a / (b * b) if ctx.needs_input_grad[1] else None
+        gb = -grad * ctx.input(0) / (b * b) if ctx.needs_input_grad[1] else None
         return ga, gb
         # END SOLUTION
 
@@ -204,6 +203,7 @@ class MatMul(Function):
                 f"{k_a} (last dim of the first) != {k_b} "
                 f"({'dim -2' if len(b_shape) > 1 else 'size'} of the second)"
             )
+        ctx.ndims = (len(a_shape), len(b_shape))
         try:
             return np.matmul(a, b)
         except ValueError:
@@ -214,19 +214,22 @@ class MatMul(Function):
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
         # BEGIN SOLUTION
-        a, b = ctx.inputs
         need_a, need_b = ctx.needs_input_grad
+        # an operand that is a plain array is a constant: wrap it so it has .mT, .unsqueeze
+        a = _as_operand(ctx.input(0), grad) if need_b else None
+        b = _as_operand(ctx.input(1), grad) if need_a else None
+        a_ndim, b_ndim = ctx.ndims
         ga = gb = None
-        if a.ndim == 1 and b.ndim == 1:  # inner product: grad is a scalar
+        if a_ndim == 1 and b_ndim == 1:  # inner product: grad is a scalar
             return (grad * b if need_a else None), (grad * a if need_b else None)
-        if a.ndim == 1:  # (k,) @ (..., k, m) -> (..., m)
+        if a_ndim == 1:  # (k,) @ (..., k, m) -> (..., m)
             g = grad.unsqueeze(-2)  # (..., 1, m)
             if need_a:
                 ga = (g @ b.mT).squeeze(-2)  # (..., k)
             if need_b:
                 gb = a.unsqueeze(-1) @ g  # (..., k, m)
             return ga, gb
-        if b.ndim == 1:  # (..., n, k) @ (k,) -> (..., n)
+        if b_ndim == 1:  # (..., n, k) @ (k,) -> (..., n)
             g = grad.unsqueeze(-1)  # (..., n, 1)
             if need_a:
                 ga = g @ b.unsqueeze(0)  # (..., n, k)
@@ -239,3 +242,8 @@ class MatMul(Function):
             gb = a.mT @ grad  # (..., k, m)
         return ga, gb
         # END SOLUTION
+
+
+def _as_operand(x: Any, like: Any) -> Any:
+    """``x`` as a tensor of ``like``'s class (a plain array operand becomes a constant)."""
+    return x if isinstance(x, type(like)) else type(like)._make(np.asarray(x), False)

@@ -39,7 +39,7 @@ class Log(Function):
     @staticmethod
     def backward(ctx: Node, grad: Any) -> Any:
         # BEGIN SOLUTION
-        return grad / ctx.inputs[0]
+        return grad / ctx.input(0)
         # END SOLUTION
 
 
@@ -55,6 +55,25 @@ class Sqrt(Function):
         # BEGIN SOLUTION
         return grad / (2.0 * ctx.output)
         # END SOLUTION
+
+
+class StdSqrt(Function):
+    r"""$\sigma = \sqrt{v}$ of a variance; $\sigma' = 1/(2\sigma)$, taken as 0 where $\sigma = 0$.
+
+    PyTorch's ``std`` backward: a constant slice has no direction to move in, so its
+    gradient is 0, not the $0 \cdot \infty$ = nan of the plain square root's rule.
+    """
+
+    @staticmethod
+    def forward(ctx: Node, v: np.ndarray) -> np.ndarray:
+        return np.sqrt(v)
+
+    @staticmethod
+    def backward(ctx: Node, grad: Any) -> Any:
+        y = ctx.output
+        zero = input_array(y) == 0
+        # divide by 1 where masked, so no inf reaches the graph of higher derivatives
+        return where(zero, 0.0, grad / (2.0 * where(zero, 1.0, y)))
 
 
 class Abs(Function):

@@ -26,6 +26,7 @@ class GetItem(Function):
     @staticmethod
     def forward(ctx: Node, x: np.ndarray, index: Any = None) -> np.ndarray:
         ctx.index = index
+        ctx.shape = x.shape
         try:
             return x[index]
         except IndexError as exc:
@@ -35,7 +36,7 @@ class GetItem(Function):
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> Any:
-        return IndexAdd.apply(grad, shape=ctx.inputs[0].shape, index=ctx.index)
+        return IndexAdd.apply(grad, shape=ctx.shape, index=ctx.index)
 
 
 class IndexAdd(Function):
@@ -56,6 +57,46 @@ class IndexAdd(Function):
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any]:
         return grad[ctx.index]
+
+
+class SetItem(Function):
+    r"""$y = x$ with $y[\text{idx}] = v$; $\partial L/\partial x = g$ with $g[\text{idx}] = 0$,
+    $\partial L/\partial v = g[\text{idx}]$ (summed to $v$'s shape by the engine).
+
+    ``x[idx] = v`` on a tensor in the graph records this op (``inplace=True`` writes into
+    ``x``'s own memory instead of a copy; only the in-place methods of `Tensor` pass it).
+    """
+
+    @staticmethod
+    def forward(
+        ctx: Node, x: np.ndarray, value: Any, index: Any = None, inplace: bool = False
+    ) -> np.ndarray:
+        ctx.index = index
+        ctx.value_ndim = np.ndim(value)
+        out = x if inplace else x.copy()
+        try:
+            try:
+                out[index] = value
+            except ValueError:  # PyTorch drops a value's leading size-1 axes ((1,) into a slot)
+                lead = next((i for i, n in enumerate(np.shape(value)) if n != 1), np.ndim(value))
+                out[index] = np.reshape(value, np.shape(value)[lead:])
+        except (IndexError, ValueError) as exc:
+            raise type(exc)(
+                f"cannot assign a value of shape {np.shape(value)} to index {index!r} of a "
+                f"tensor of shape {x.shape}: {exc}"
+            ) from None
+        return out
+
+    @staticmethod
+    def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
+        need_x, need_v = ctx.needs_input_grad
+        gx = SetItem.apply(grad, 0.0, index=ctx.index) if need_x else None
+        gv = None
+        if need_v:
+            gv = grad[ctx.index]
+            if gv.ndim < ctx.value_ndim:  # the leading size-1 axes the value had
+                gv = gv.reshape((1,) * (ctx.value_ndim - gv.ndim) + gv.shape)
+        return gx, gv
 
 
 def _gather_index(index: np.ndarray, dim: int) -> tuple[np.ndarray, ...]:
@@ -93,8 +134,9 @@ class Gather(Function):
                 f"(min {index.min()}, max {index.max()})"
             )
         ctx.coords = _gather_index(index, dim)
+        ctx.shape = x.shape
         return x[ctx.coords]
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> Any:
-        return IndexAdd.apply(grad, shape=ctx.inputs[0].shape, index=ctx.coords)
+        return IndexAdd.apply(grad, shape=ctx.shape, index=ctx.coords)

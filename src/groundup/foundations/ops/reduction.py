@@ -37,14 +37,14 @@ class Sum(Function):
     def forward(ctx: Node, x: np.ndarray, dim: Any = None, keepdim: bool = False) -> np.ndarray:
         ctx.axes = reduction_axes(dim, x.ndim)
         ctx.keepdim = keepdim
+        ctx.shape = x.shape
         return np.sum(x, axis=ctx.axes, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> Any:
-        x = ctx.inputs[0]
         if not ctx.keepdim:
-            grad = grad.reshape(_keepdim_shape(x.shape, ctx.axes))
-        return grad.expand(x.shape)
+            grad = grad.reshape(_keepdim_shape(ctx.shape, ctx.axes))
+        return grad.expand(ctx.shape)
 
 
 class AMax(Function):
@@ -59,6 +59,7 @@ class AMax(Function):
             raise ValueError("amax: cannot reduce an empty tensor")
         ctx.axes = reduction_axes(dim, x.ndim)
         ctx.keepdim = keepdim
+        ctx.shape = x.shape
         out = np.max(x, axis=ctx.axes, keepdims=True)
         mask = x == out
         ctx.weight = mask / mask.sum(axis=ctx.axes, keepdims=True)
@@ -66,9 +67,8 @@ class AMax(Function):
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> Any:
-        x = ctx.inputs[0]
         if not ctx.keepdim:
-            grad = grad.reshape(_keepdim_shape(x.shape, ctx.axes))
+            grad = grad.reshape(_keepdim_shape(ctx.shape, ctx.axes))
         return grad * ctx.weight.astype(grad.dtype)
 
 
@@ -81,6 +81,7 @@ class AMin(Function):
             raise ValueError("amin: cannot reduce an empty tensor")
         ctx.axes = reduction_axes(dim, x.ndim)
         ctx.keepdim = keepdim
+        ctx.shape = x.shape
         out = np.min(x, axis=ctx.axes, keepdims=True)
         mask = x == out
         ctx.weight = mask / mask.sum(axis=ctx.axes, keepdims=True)
@@ -88,7 +89,6 @@ class AMin(Function):
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> Any:
-        x = ctx.inputs[0]
         if not ctx.keepdim:
-            grad = grad.reshape(_keepdim_shape(x.shape, ctx.axes))
+            grad = grad.reshape(_keepdim_shape(ctx.shape, ctx.axes))
         return grad * ctx.weight.astype(grad.dtype)

@@ -21,6 +21,7 @@ class Reshape(Function):
 
     @staticmethod
     def forward(ctx: Node, x: np.ndarray, shape: tuple[int, ...] = ()) -> np.ndarray:
+        ctx.shape = x.shape
         try:
             return np.reshape(x, shape)
         except ValueError:
@@ -31,7 +32,7 @@ class Reshape(Function):
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> Any:
-        return grad.reshape(ctx.inputs[0].shape)
+        return grad.reshape(ctx.shape)
 
 
 class Clone(Function):
@@ -51,11 +52,12 @@ class Cast(Function):
 
     @staticmethod
     def forward(ctx: Node, x: np.ndarray, dtype: Any = None) -> np.ndarray:
+        ctx.dtype = x.dtype
         return x.astype(dtype)
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> Any:
-        return grad.astype(ctx.inputs[0].dtype)
+        return grad.astype(ctx.dtype)
 
 
 class Permute(Function):
@@ -96,6 +98,7 @@ class Expand(Function):
 
     @staticmethod
     def forward(ctx: Node, x: np.ndarray, shape: tuple[int, ...] = ()) -> np.ndarray:
+        ctx.shape = x.shape
         try:
             return np.broadcast_to(x, shape)
         except ValueError:
@@ -105,7 +108,7 @@ class Expand(Function):
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> Any:
-        return SumToShape.apply(grad, shape=ctx.inputs[0].shape)
+        return SumToShape.apply(grad, shape=ctx.shape)
 
 
 class SumToShape(Function):
@@ -117,11 +120,12 @@ class SumToShape(Function):
 
     @staticmethod
     def forward(ctx: Node, g: np.ndarray, shape: tuple[int, ...] = ()) -> np.ndarray:
+        ctx.shape = g.shape
         return sum_to_shape(g, shape)
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> Any:
-        return grad.expand(ctx.inputs[0].shape)
+        return grad.expand(ctx.shape)
 
 
 class Cat(Function):

@@ -25,11 +25,13 @@ This class holds what they share, with PyTorch's layout:
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
+from groundup.foundations.autograd import increment_version
 from groundup.foundations.computational_graph import Tensor
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
@@ -60,6 +62,28 @@ class Optimizer:
     skipping parameters whose ``grad`` is ``None``, and keeping their running quantities
     in ``self.state[p]``.
     """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Every step writes into the parameters' arrays: bump their version counters, so a
+        # backward through a graph built before the step raises (PyTorch's rule; the GAN
+        # mistake of opt_D.step() before loss_G.backward()) instead of using the new values.
+        super().__init_subclass__(**kwargs)
+        step = cls.__dict__.get("step")
+        if step is not None:
+
+            @functools.wraps(step)
+            def counted_step(self: Optimizer, *args: Any, **kw: Any) -> Any:
+                result = step(self, *args, **kw)
+                self._increment_versions()
+                return result
+
+            cls.step = counted_step  # type: ignore[method-assign]
+
+    def _increment_versions(self) -> None:
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    increment_version(p)
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)

@@ -1,23 +1,27 @@
 """Lessons in the lesson format: a figure, a worked example with visible output, and each
 exercise with the command that starts it (``groundup learn start ID``).
 
-Applied to the lessons listed in ``CONVERTED`` (``tests/course/course_blocks.py``), which grows as
-lessons are converted; the command check applies to every lesson that names an exercise.
+The figure and the worked output are required of the lessons listed in ``CONVERTED``
+(``tests/course/course_blocks.py``), which grows as lessons are converted; the start command of
+every lesson's exercise list ("Workbench: ...") is required of every page.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
-from tests.course.course_blocks import CONVERTED, COURSE, lesson_format
+from tests.course.course_blocks import CONVERTED, COURSE, lesson_files, lesson_format, page_id
 
 #: a workbench exercise named in a lesson: "Workbench: `mse-loss`", "`groundup check mse-loss`"
-WORKBENCH = re.compile(r"Workbench(?: exercises?)?:(.*?)(?:\n- |\n\n|$)", re.DOTALL)
-CHECK = re.compile(r"groundup (?:learn )?check ([a-z0-9][a-z0-9-]*)")
+WORKBENCH = re.compile(r"Workbench(?: exercises?)?:?(.*?)(?:\n- |\n\n|$)", re.DOTALL)
+#: a page's exercises section: "## Exercises" (the six-month weeks), "## Exercises and milestone"
+SECTION = re.compile(r"^## [^\n]*Exercises[^\n]*\n(.*?)(?=^## |\Z)", re.DOTALL | re.MULTILINE)
 NAME = re.compile(r"`([a-z0-9][a-z0-9-]*)`")
-START = re.compile(r"groundup learn start ([a-z0-9][a-z0-9-]*)")
+CHECK = re.compile(r"groundup (?:learn )?check ([a-z0-9][a-z0-9-]*)")
+START = re.compile(r"groundup learn start ([A-Za-z0-9][A-Za-z0-9-]*)")
 
 
 def format_problems(text: str) -> list[str]:
@@ -31,14 +35,31 @@ def format_problems(text: str) -> list[str]:
 
 
 def unstarted_exercises(text: str) -> list[str]:
-    """Exercises a lesson names without the `groundup learn start ID` command that starts them."""
+    """Exercise lists that do not say how to start their exercises (empty: every one does).
+
+    An exercise list is a page's exercises section (``## Exercises...``), or a ``Workbench:`` item
+    outside one; it must give ``groundup learn start ID`` with one of the exercises it names (or
+    ``ID`` itself).
+    """
     from groundup.learn.catalog import exercises
 
-    named = [n for block in WORKBENCH.findall(text) for n in NAME.findall(block)]
-    named += CHECK.findall(text)
-    started = set(START.findall(text))
-    missing = [n for n in dict.fromkeys(named) if n in exercises() and n not in started]
-    return [f"exercise `{n}` without `groundup learn start {n}`" for n in missing]
+    problems = []
+    sections = SECTION.findall(text)
+    outside = SECTION.sub("", text)
+    for block in sections + WORKBENCH.findall(outside):
+        names = dict.fromkeys(NAME.findall(block) + CHECK.findall(block))
+        named = [n for n in names if n in exercises()]
+        started = START.findall(block)
+        if named and not set(started) & {*named, "ID"}:
+            problems.append(
+                f"exercise list {', '.join(named)} without `groundup learn start {named[0]}`"
+            )
+    return problems
+
+
+@pytest.mark.parametrize("page", lesson_files(), ids=[page_id(p) for p in lesson_files()])
+def test_course_exercise_lists_name_the_start_command(page: Path) -> None:
+    assert unstarted_exercises(page.read_text(encoding="utf-8")) == []
 
 
 @pytest.mark.parametrize("name", CONVERTED)
@@ -63,5 +84,5 @@ def test_course_format_check_finds_what_is_missing() -> None:
     assert "no worked example with visible output" in format_problems(silent)[0]
     unstarted = template.replace("groundup learn start mse-loss", "groundup check mse-loss")
     assert format_problems(unstarted) == [
-        "exercise `mse-loss` without `groundup learn start mse-loss`"
+        "exercise list mse-loss without `groundup learn start mse-loss`"
     ]

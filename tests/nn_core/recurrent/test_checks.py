@@ -137,3 +137,55 @@ def test_fused_lstm_pointwise_equals_the_composite_to_second_order():
         LSTMPointwise.apply, [Tensor(a0, requires_grad=True), Tensor(c0, requires_grad=True)]
     )
     assert report.passed, report
+
+
+def _lstm_sequence_composite(x_proj, h0, c0, w_hh, b_hh, reverse: bool) -> Tensor:
+    """The fused sequence op's reference: the unrolled steps, as tensor operations."""
+    from groundup.foundations.computational_graph import stack
+
+    T, H = x_proj.shape[0], h0.shape[-1]
+    h, c, hs = h0, c0, [None] * T
+    for t in range(T - 1, -1, -1) if reverse else range(T):
+        a = x_proj[t] + h @ w_hh.transpose(0, 1) + b_hh  # (B, 4H)
+        h_c = _lstm_pointwise_composite(a, c)
+        h, c = h_c[:, :H], h_c[:, H:]
+        hs[t] = h
+    return stack([*hs, c])  # (T + 1, B, H)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("H", [1, 3])  # H = 1: (B, 1) column views of the gates
+def test_fused_lstm_sequence_equals_the_unrolled_steps_to_second_order(reverse, H):
+    from groundup.nn_core.recurrent.lstm_cell import LSTMSequence
+
+    rng = np.random.default_rng(0)
+    T, B = 4, 2
+    arrays = [
+        rng.standard_normal((T, B, 4 * H)) * 2,
+        rng.standard_normal((B, H)),
+        rng.standard_normal((B, H)),
+        rng.standard_normal((4 * H, H)),
+        rng.standard_normal(4 * H),
+    ]
+    w = rng.standard_normal((T + 1, B, H))
+    results = []
+    for fn in (
+        lambda *xs: LSTMSequence.apply(*xs, reverse=reverse),
+        lambda *xs: _lstm_sequence_composite(*xs, reverse=reverse),
+    ):
+        xs = [Tensor(a, requires_grad=True) for a in arrays]
+        out = fn(*xs)
+        first = grad((out * Tensor(w)).sum(), xs, create_graph=True)
+        sum((g**2).sum() for g in first).backward()
+        results.append([out, *first, *(x.grad for x in xs)])
+        # the plain (unrecorded) backward gives the same first derivatives
+        xs = [Tensor(a, requires_grad=True) for a in arrays]
+        (fn(*xs) * Tensor(w)).sum().backward()
+        results[-1] += [x.grad for x in xs]
+    for ours, reference in zip(*results):
+        assert_close(ours, reference)
+    report = gradient_check(
+        lambda *xs: LSTMSequence.apply(*xs, reverse=reverse),
+        [Tensor(a, requires_grad=True) for a in arrays],
+    )
+    assert report.passed, report

@@ -246,6 +246,21 @@ class RNNBase(Module):
     def _step(self, x_proj: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> State:
         raise NotImplementedError
 
+    def _run_direction(
+        self, x_proj: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None, reverse: bool
+    ) -> tuple[Tensor, State]:
+        """All $T$ steps of one layer in one direction: the outputs ``(T, B, H)``, the last state.
+
+        Unrolled here with ``_step``; a subclass may run the whole sequence as one op.
+        """
+        T = x_proj.shape[0]
+        steps = time_steps(x_proj)  # T x (B, G)
+        ys: list[Any] = [None] * T
+        for t in range(T - 1, -1, -1) if reverse else range(T):
+            state = self._step(steps[t], state, w_hh, b_hh)
+            ys[t] = state[0]
+        return stack(ys), state
+
     def _weights(self, layer: int, direction: int) -> tuple[Any, ...]:
         sfx = f"_l{layer}" + ("_reverse" if direction == 1 else "")
         b_ih = getattr(self, "bias_ih" + sfx) if self.bias else None
@@ -280,7 +295,7 @@ class RNNBase(Module):
                 hx = hx.unsqueeze(1) if self._num_states == 1 else tuple(s.unsqueeze(1) for s in hx)
         elif self.batch_first:
             input = input.transpose(0, 1)  # (T, B, I)
-        T, B, _ = input.shape
+        B = input.shape[1]
         states = self._initial_states(hx, B, input.dtype)  # each (L*D, B, H)
         D = 2 if self.bidirectional else 1
         finals: list[list[Tensor]] = [[] for _ in range(self._num_states)]
@@ -290,13 +305,10 @@ class RNNBase(Module):
             for direction in range(D):
                 w_ih, w_hh, b_ih, b_hh = self._weights(layer, direction)
                 # $X W_{ih}^\top + b_{ih}$ for all $T$ steps: one GEMM per layer and direction
-                steps = time_steps(linear(x, w_ih, b_ih))  # T x (B, G)
+                x_proj = linear(x, w_ih, b_ih)  # (T, B, G)
                 state = tuple(s[layer * D + direction] for s in states)  # each (B, H)
-                ys: list[Any] = [None] * T
-                for t in range(T) if direction == 0 else range(T - 1, -1, -1):
-                    state = self._step(steps[t], state, w_hh, b_hh)
-                    ys[t] = state[0]
-                outputs.append(stack(ys))  # (T, B, H)
+                y, state = self._run_direction(x_proj, state, w_hh, b_hh, direction == 1)
+                outputs.append(y)  # (T, B, H)
                 for final, s in zip(finals, state):
                     final.append(s)
             x = outputs[0] if D == 1 else cat(outputs, dim=2)  # (T, B, D*H)

@@ -25,6 +25,10 @@ True
 are missing; ``data.load("mnist", download=True)`` or ``data.get("mnist")`` downloads them,
 ``data.add("mnist", "~/mnist")`` installs a folder of IDX files you already have, and
 ``data.load("mnist", path="~/mnist")`` reads such a folder without copying it.
+``add`` refuses files whose structure is not the dataset's (shapes, counts, label range)
+and warns (:class:`DataWarning`, naming both SHA-256) when a file differs from the
+published one; ``data.status`` says ``"corrupt"`` rather than ``"cached"`` when the cache
+does not read as the complete dataset, and ``data.summary(name)`` says what it holds.
 
 Images are uint8 ``(N, H, W)`` or ``(N, C, H, W)``, labels int64. To train on them, see
 ``groundup.utils.data`` (``TensorDataset``, ``DataLoader``, transforms).

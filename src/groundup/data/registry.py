@@ -232,6 +232,9 @@ def summary(name: str) -> str:
     (train 1,003,854 / val 111,540)"``; a copy added with a checksum warning says so.
     Raises :class:`~groundup.data.errors.NotCachedError` or
     :class:`~groundup.data.errors.CorruptFileError` when there is nothing sound to describe.
+
+    >>> summary("mnist-5k")
+    'train 4,000 × (28, 28), test 1,000 × (28, 28)'
     """
     value = load(name)
     if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):

@@ -42,6 +42,7 @@ CASES = [
     "東京 2024年 😀 emoji 👩‍👩‍👧 combining e\u0301",
     "\r\n\r\n\tline\rbreaks\u2028and\u00a0nbsp",
     "x² y²³ Ⅻth ١٢٣abc _under_score_ ½cup",  # numerals that are not decimal digits
+    "a \U0001e4d0\U0001e4d1 b",  # Nag Mundari letters: Unicode 15, newer than Python 3.11's 14
     TEXT[:300],
 ]
 
@@ -94,6 +95,8 @@ def test_the_split_patterns_by_hand():
     assert regex.findall(GPT4_SPLIT_PATTERN, "year 2024567 I'LL\n\n go") == [
         "year", " ", "202", "456", "7", " I", "'LL", "\n\n", " go",
     ]
+    # letters of Unicode versions newer than the interpreter's are still \\p{L}
+    assert regex.findall(GPT2_SPLIT_PATTERN, "a \U0001e4d0\U0001e4d1 b") == ["a", " \U0001e4d0\U0001e4d1", " b"]
     assert regex.findall(GPT2_SPLIT_PATTERN, "year 2024567 x² I'LL") == [
         "year", " 2024567", " x", "²", " I", "'", "LL",
     ]

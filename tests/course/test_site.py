@@ -137,6 +137,9 @@ INSPECT = """() => {
     // a glyph is drawn by its CSS ::before content; without it the math is laid out but invisible
     blank: Array.from(article.querySelectorAll("mjx-c")).filter(
       c => ["none", "normal", ""].includes(getComputedStyle(c, "::before").content)).length,
+    // TeX shown as text: a backslash in the text of typeset math (e.g. \\text{num\\_layers} without textmacros)
+    literal: Array.from(article.querySelectorAll("mjx-container mtext, mjx-container mjx-utext")).filter(
+      e => e.textContent.includes("\\\\")).map(e => e.textContent),
     figures: Array.from(article.querySelectorAll("img.lesson-figure")).map(i => i.id),
     broken_images: Array.from(article.querySelectorAll("img")).filter(
       i => !(i.complete && i.naturalWidth > 0)).map(i => i.id || i.alt || i.src.slice(0, 40)),
@@ -159,7 +162,7 @@ def page_problems(
     """Open ``url``, wait for MathJax; return what is wrong with the page (empty: fine).
 
     Checked: no raw ``$``/``$$`` or TeX in the visible text (code excluded), every math span
-    typeset, no TeX error, no invisible glyph, no display equation clipped, every image loaded,
+    typeset, no TeX error, no TeX macro shown as text inside the math, no invisible glyph, no display equation clipped, every image loaded,
     exactly the figures ``figures`` shown (in order), and no request off 127.0.0.1.
     """
     page = context.new_page()
@@ -192,6 +195,8 @@ def page_problems(
         problems.append(f"{found['blank']} glyph(s) with no CSS content: the math is invisible")
     if found["errors"]:
         problems.append(f"{found['errors']} TeX error(s) (mjx-merror)")
+    if found["literal"]:
+        problems.append(f"TeX shown as text in typeset math: {found['literal'][:3]}")
     if found["clipped"]:
         problems.append(f"{found['clipped']} display equation(s) clipped: wider than the column")
     if found["broken_images"]:
@@ -279,6 +284,23 @@ def test_course_browser_detects_broken_pages(site, serve, browser, tmp_path) -> 
             1,
         ).replace("</head>", "<style>mjx-container { overflow: hidden !important }</style></head>"),
     )
+    # 7. a text-mode macro with MathJax's textmacros package not loaded: "num\\_layers" shown
+    config = (broken_site / "assets" / "javascripts" / "mathjax-config.js").read_text(
+        encoding="utf-8"
+    )
+    plain = config.replace('load: ["[tex]/textmacros"],', "").replace(
+        'packages: { "[+]": ["textmacros"] },', ""
+    )
+    assert plain != config
+    (broken_site / "assets" / "javascripts" / "plain-config.js").write_text(plain, encoding="utf-8")
+    literal = page(
+        "literal",
+        good.replace("javascripts/mathjax-config.js", "javascripts/plain-config.js").replace(
+            "<article",
+            '<article><p><span class="arithmatex">\\(\\text{num\\_layers}\\)</span></p></article><div',
+            1,
+        ),
+    )
     ok = base + "formulas/c1-loss-functions/"
     assert page_problems(browser, ok, []) == []
     assert any("invisible" in p for p in page_problems(browser, blank, []))
@@ -288,6 +310,9 @@ def test_course_browser_detects_broken_pages(site, serve, browser, tmp_path) -> 
     assert any("not typeset" in p for p in page_problems(browser, no_js, []))
     assert page_problems(browser, no_image, ["f"]) == ["image(s) not loaded: ['figure-f']"]
     assert page_problems(browser, ok, ["f"]) == ["figures shown [], the page draws ['f']"]
+    assert page_problems(browser, literal, []) == [
+        "TeX shown as text in typeset math: ['num\\\\_layers']"
+    ]
     assert page_problems(browser, clipped, []) == [
         "1 display equation(s) clipped: wider than the column"
     ]

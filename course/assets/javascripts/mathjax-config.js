@@ -1,6 +1,8 @@
 // MathJax 3 settings for the pymdownx.arithmatex "generic" output: only the spans it marks.
 window.MathJax = {
   tex: {
+    // textmacros: \_ and other LaTeX text-mode macros inside \text{...} (e.g. \text{num\_layers})
+    packages: { "[+]": ["textmacros"] },
     inlineMath: [["\\(", "\\)"]],
     displayMath: [["\\[", "\\]"]],
     processEscapes: true,
@@ -10,7 +12,10 @@ window.MathJax = {
     ignoreHtmlClass: ".*|",
     processHtmlClass: "arithmatex",
   },
-  loader: { paths: { mathjax: new URL("../mathjax", document.currentScript.src).href } },
+  loader: {
+    paths: { mathjax: new URL("../mathjax", document.currentScript.src).href },
+    load: ["[tex]/textmacros"],
+  },
 };
 
 // Material's instant navigation swaps pages without a reload: typeset the new page once MathJax is

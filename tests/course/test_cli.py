@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import json
 from pathlib import Path
 
@@ -45,7 +46,15 @@ def test_course_lesson_notebook_has_a_code_cell_per_python_block(tmp_path: Path)
     code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
     blocks = python_blocks((COURSE / "formulas" / "c1-loss-functions.md").read_text())
     assert code[0] == docs.NOTEBOOK_SETUP.rstrip("\n")
-    assert [c.rstrip("\n") for c in code[1:]] == [b.source.rstrip("\n") for b in blocks]
+    # a worked example's cell holds its `>>>` statements without their shown output
+    expected = [
+        "\n".join(e.source.rstrip("\n") for e in doctest.DocTestParser().get_examples(b.source))
+        if b.source.lstrip().startswith(">>>")
+        else b.source.rstrip("\n")
+        for b in blocks
+    ]
+    assert [c.rstrip("\n") for c in code[1:]] == expected
+    assert any(b.source.lstrip().startswith(">>>") for b in blocks)  # c1 has worked examples
     tagged = [
         "raises-exception" in c["metadata"].get("tags", [])
         for c in nb["cells"]

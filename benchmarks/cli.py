@@ -40,19 +40,25 @@ def main(
     threads: int | None = None,
     doc_path: Path = DOC_PATH,
     min_time: float = 0.02,
+    clock: str = "wall",
 ) -> list[runner.Result]:
     """Run the groups (all when empty), print a Rich table, optionally write the doc.
 
     ``--write`` replaces each group's section of ``docs/benchmarks.md`` with the table,
     the command that reproduces it, and the machine it ran on. ``threads`` caps both
     NumPy's BLAS and PyTorch (on a shared machine, one thread each is the fairer race).
+    ``clock="cpu"`` times each side's CPU time instead of the elapsed time (see
+    :data:`benchmarks.runner.CLOCKS`); its sections are named ``GROUP@threads=T,cpu``.
     """
+    if clock not in runner.CLOCKS:
+        raise ValueError(f"clock must be one of {', '.join(runner.CLOCKS)}, got {clock!r}")
     selected = list(group_names) or runner.groups()
     runner.select(selected)  # unknown group names fail before anything runs
     command = " ".join(["python -m benchmarks", *map(shlex.quote, group_names)])
     command += f" --rounds {rounds}" + (f" --threads {threads}" if threads else "")
+    command += " --clock cpu" if clock == "cpu" else ""
     with limit_threads(threads):
-        return _run_groups(selected, rounds, write, threads, doc_path, min_time, command)
+        return _run_groups(selected, rounds, write, threads, doc_path, min_time, command, clock)
 
 
 def _run_groups(
@@ -63,6 +69,7 @@ def _run_groups(
     doc_path: Path,
     min_time: float,
     command: str,
+    clock: str = "wall",
 ) -> list[runner.Result]:
     from rich.console import Console
 
@@ -76,11 +83,14 @@ def _run_groups(
                 rounds=rounds,
                 min_time=min_time,
                 progress=lambda w: status.update(f"{w.group}: {w.name}"),
+                clock=clock,
             )
         console.print(runner.rich_table(group_results, title=f"{group}: groundup / reference"))
         if write:
             # one section per group and thread setting: `engine`, `engine@threads=1`
             section = group + (f"@threads={threads}" if threads else "")
+            if clock == "cpu":  # `engine@threads=1,cpu`
+                section += ("," if threads else "@") + "cpu"
             body = "\n\n".join(
                 [
                     f"## {section}",
@@ -108,9 +118,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--threads", type=int, default=None, help="threads for NumPy's BLAS and PyTorch each"
     )
+    parser.add_argument(
+        "--clock",
+        choices=list(runner.CLOCKS),
+        default="wall",
+        help="time elapsed (wall) or this process's CPU time (cpu; steadier on a shared machine)",
+    )
     return parser.parse_args(argv)
 
 
 def run_from_argv(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
-    main(args.groups, rounds=args.rounds, write=args.write, threads=args.threads)
+    main(args.groups, rounds=args.rounds, write=args.write, threads=args.threads, clock=args.clock)

@@ -88,40 +88,61 @@ def select(group_names: Sequence[str] = ()) -> list[Workload]:
     return [w for (g, _), w in WORKLOADS.items() if not group_names or g in group_names]
 
 
-def _time(fn: Callable[[], object], number: int) -> float:
-    start = time.perf_counter()
+CLOCKS: dict[str, Callable[[], float]] = {
+    "wall": time.perf_counter,
+    "cpu": time.process_time,
+}
+"""``wall``: elapsed time (what a user waits). ``cpu``: this process's CPU time, which on a
+machine shared with other jobs leaves out the time spent waiting for a core (fair when
+both libraries run one thread: ``--threads 1``)."""
+
+
+def _time(
+    fn: Callable[[], object], number: int, clock: Callable[[], float] = time.perf_counter
+) -> float:
+    start = clock()
     for _ in range(number):
         fn()
-    return (time.perf_counter() - start) / number
+    return (clock() - start) / number
 
 
-def _calibrate(fn: Callable[[], object], min_time: float) -> int:
+def _calibrate(
+    fn: Callable[[], object], min_time: float, clock: Callable[[], float] = time.perf_counter
+) -> int:
     """Calls per timing so that one timing lasts at least ``min_time`` seconds."""
     number = 1
     while True:
-        elapsed = _time(fn, number) * number
+        elapsed = _time(fn, number, clock) * number
         if elapsed >= min_time or number >= 1_000_000:
             return number
         number *= 2 if elapsed > min_time / 10 else 10
 
 
-def run_workload(w: Workload, rounds: int = 15, warmup: int = 3, min_time: float = 0.02) -> Result:
-    """Time ``w``: ``rounds`` alternating rounds after ``warmup`` calls of each side."""
+def run_workload(
+    w: Workload, rounds: int = 15, warmup: int = 3, min_time: float = 0.02, clock: str = "wall"
+) -> Result:
+    """Time ``w``: ``rounds`` alternating rounds after ``warmup`` calls of each side.
+
+    ``clock`` is a key of :data:`CLOCKS`.
+    """
+    if clock not in CLOCKS:
+        raise ValueError(f"clock must be one of {', '.join(CLOCKS)}, got {clock!r}")
+    tick = CLOCKS[clock]
     if rounds < 1:
         raise ValueError(f"rounds must be at least 1, got {rounds}")
     run_g, run_r = w.setup()
     for _ in range(warmup):
         run_g()
         run_r()
-    number = max(_calibrate(run_g, min_time), _calibrate(run_r, min_time))
+    number = max(_calibrate(run_g, min_time, tick), _calibrate(run_r, min_time, tick))
     result = Result(w, number)
     for i in range(rounds):
         if i % 2 == 0:
-            result.groundup.append(_time(run_g, number))
-            result.reference.append(_time(run_r, number))
+            result.groundup.append(_time(run_g, number, tick))
+            result.reference.append(_time(run_r, number, tick))
         else:
-            result.reference.append(_time(run_r, number))
-            result.groundup.append(_time(run_g, number))
+            result.reference.append(_time(run_r, number, tick))
+            result.groundup.append(_time(run_g, number, tick))
     return result
 
 
@@ -130,13 +151,14 @@ def run(
     rounds: int = 15,
     min_time: float = 0.02,
     progress: Callable[[Workload], None] | None = None,
+    clock: str = "wall",
 ) -> list[Result]:
     """Run every selected workload; ``progress`` is told which one starts."""
     results = []
     for w in select(group_names):
         if progress is not None:
             progress(w)
-        results.append(run_workload(w, rounds=rounds, min_time=min_time))
+        results.append(run_workload(w, rounds=rounds, min_time=min_time, clock=clock))
     return results
 
 

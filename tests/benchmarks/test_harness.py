@@ -121,4 +121,30 @@ def test_groundup_bench_reads_options_after_group_names(monkeypatch, tiny_group)
     with pytest.raises(SystemExit) as exc:
         main(["bench", "harness-test", "--rounds", "3", "--threads", "1", "--write"])
     assert exc.value.code in (0, None)
-    assert seen == {"groups": ["harness-test"], "rounds": 3, "write": True, "threads": 1}
+    assert seen == {
+        "groups": ["harness-test"],
+        "rounds": 3,
+        "write": True,
+        "threads": 1,
+        "clock": "wall",
+    }
+    with pytest.raises(SystemExit):
+        main(["bench", "harness-test", "--clock", "cpu"])
+    assert seen["clock"] == "cpu"
+
+
+def test_cpu_clock_times_cpu_and_writes_its_own_section(tmp_path, tiny_group, monkeypatch):
+    import time
+
+    doc = tmp_path / "benchmarks.md"
+    ticks = []
+    real = time.process_time
+    monkeypatch.setitem(runner.CLOCKS, "cpu", lambda: ticks.append(1) or real())
+    bench_main(
+        ["harness-test"], rounds=2, write=True, threads=1, doc_path=doc, min_time=1e-4, clock="cpu"
+    )
+    assert ticks  # the CPU clock was the one read
+    text = doc.read_text()
+    assert "<!-- bench:harness-test@threads=1,cpu -->" in text and "--threads 1 --clock cpu" in text
+    with pytest.raises(ValueError, match="clock must be one of wall, cpu, got 'gpu'"):
+        bench_main(["harness-test"], rounds=1, doc_path=doc, clock="gpu")

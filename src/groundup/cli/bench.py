@@ -43,10 +43,13 @@ def bench(
     threads: int = typer.Option(
         None, "--threads", help="Threads for NumPy's BLAS and PyTorch each (default: theirs)."
     ),
+    clock: str = typer.Option(
+        "wall", "--clock", help="wall (elapsed) or cpu (this process's CPU time)."
+    ),
 ) -> None:
     """Time groundup against PyTorch CPU / scikit-learn; print the median ratios."""
     cli = _import_benchmarks()
     try:
-        cli.main(groups or [], rounds=rounds, write=write, threads=threads)  # type: ignore[attr-defined]
+        cli.main(groups or [], rounds=rounds, write=write, threads=threads, clock=clock)  # type: ignore[attr-defined]
     except ValueError as exc:
         raise GroundupError(str(exc)) from None

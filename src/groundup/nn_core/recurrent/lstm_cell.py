@@ -165,7 +165,6 @@ class LSTMSequence(Function):
         T, B, G = x_proj.shape
         H = G // 4
         ctx.reverse = reverse
-        # BEGIN SOLUTION
         gates = np.empty((T, B, G), dtype=x_proj.dtype)  # i, f, g, o of every step
         tanh_c = np.empty((T, B, H), dtype=x_proj.dtype)
         h_prev = np.empty((T, B, H), dtype=x_proj.dtype)  # $h_{t-1}$ as step t saw it
@@ -197,7 +196,6 @@ class LSTMSequence(Function):
         out[T] = c
         ctx.saved = (gates, tanh_c, h_prev, c_prev)
         return out
-        # END SOLUTION
 
     @staticmethod
     def backward(ctx: Node, grad_out: Any) -> tuple[Any, ...]:
@@ -208,7 +206,6 @@ class LSTMSequence(Function):
         T, B, G = gates.shape
         H = G // 4
         g_out = grad_out.data  # (T + 1, B, H)
-        # BEGIN SOLUTION
         d_a = np.empty_like(gates)  # (T, B, 4H): the gradient of every x_proj step
         g_h = np.zeros_like(g_out[0])  # (B, H), what step t+1 sends back to h_t
         g_c = g_out[T].copy()  # (B, H)
@@ -224,7 +221,6 @@ class LSTMSequence(Function):
         d_a2 = d_a.reshape(T * B, G)
         g_w = d_a2.T @ h_prev.reshape(T * B, H)  # (4H, H)
         g_b = d_a2.sum(0) if ctx.inputs[4] is not None else None  # (4H,)
-        # END SOLUTION
         make = Tensor._make
         return (
             make(d_a, False),

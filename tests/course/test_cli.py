@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,9 @@ def test_course_docs_build_command_writes_the_site(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (site / "formulas" / "a2-linear-algebra" / "index.html").is_file()
     assert (site / "assets" / "mathjax" / "tex-chtml.js").is_file()
+
+
+def test_course_docs_commands_name_a_missing_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "sybil", None)  # import sybil raises ImportError
+    with pytest.raises(GroundupError, match="sybil is missing"):
+        docs._mkdocs("build")

@@ -40,10 +40,12 @@ def project_root() -> Path:
 def _mkdocs(*args: str) -> int:
     try:
         import mkdocs  # noqa: F401
+        import sybil  # noqa: F401  (the lessons hook reads each page's blocks with it)
     except ImportError as err:
         raise GroundupError(
-            "the site needs the docs packages: pip install mkdocs 'mkdocs-material<9.7' "
-            "'mkdocstrings[python]' django-static-mathjax"
+            "the site needs the docs packages (pip install -e '.[dev]', or: pip install mkdocs "
+            "'mkdocs-material<9.7' 'mkdocstrings[python]' django-static-mathjax sybil): "
+            f"{err.name} is missing"
         ) from err
     return subprocess.call([sys.executable, "-m", "mkdocs", *args], cwd=project_root())
 

@@ -214,3 +214,18 @@ def test_curves_are_plotted_against_the_loops_unit(tmp_path, monkeypatch):
     )
     run_milestone("toy", runs_dir=tmp_path, show_progress=False)
     assert labels == ["epoch"]
+
+
+def test_resuming_a_run_of_an_older_groundup_is_a_clear_error(tmp_path):
+    old = tmp_path / "toy" / "20250101-000000"
+    old.mkdir(parents=True)
+    (old / "config.json").write_text(
+        '{"milestone": "toy", "seed": 0, "quick": false, "options": {}}'
+    )
+    with pytest.raises(GroundupError, match="started by an older groundup"):
+        run_milestone("toy", runs_dir=tmp_path, resume=True, show_progress=False)
+    new = run_milestone("toy", runs_dir=tmp_path / "b", show_progress=False)
+    (new.out_dir / "summary.json").unlink()
+    np.savez(new.out_dir / "checkpoint.npz", __meta__=np.array("{}"))  # the old format
+    with pytest.raises(GroundupError, match=r"cannot resume .*not a groundup run checkpoint"):
+        run_milestone("toy", runs_dir=tmp_path / "b", resume=True, show_progress=False)

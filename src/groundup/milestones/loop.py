@@ -252,7 +252,10 @@ class TrainingLoop:
         self.saved_at = done
 
     def _restore(self) -> None:
-        saved = load_checkpoint(self.ctx.checkpoint_path)
+        try:
+            saved = load_checkpoint(self.ctx.checkpoint_path)
+        except ValueError as exc:
+            raise GroundupError(f"cannot resume {self.ctx.out_dir}: {exc}") from None
         if len(saved["rngs"]) != len(self.generators):
             raise GroundupError(
                 f"cannot resume {self.ctx.out_dir}: the checkpoint holds {len(saved['rngs'])} "

@@ -109,6 +109,11 @@ def run_milestone(
         if out_dir is None:
             raise GroundupError(f"nothing to resume: no unfinished run of {name} in {root}")
         saved = json.loads((out_dir / "config.json").read_text())
+        if "config" not in saved:
+            raise GroundupError(
+                f"cannot resume {out_dir}: it was started by an older groundup (no typed "
+                f"config in its config.json); start a new run with `groundup run {name}`"
+            )
         seed, quick = saved["seed"], saved["quick"]
         cfg = from_dict(milestone.config, saved["config"])
     else:

@@ -61,4 +61,14 @@ def references(text: str) -> list[tuple[int, str]]:
 #: added here when it is converted; the list only grows.
 CONVERTED = [
     "TEMPLATE.md",
+    "alignment/04-llm-training-pipeline.md",
+    "formulas/b2-attention.md",
+    "formulas/c1-loss-functions.md",
+    "implementation/02-autograd-and-gradient-checking.md",
+    "implementation/03-layers-and-activations.md",
+    "implementation/04-losses-and-optimisers.md",
+    "implementation/05-normalisation-dropout-schedules.md",
+    "implementation/06-linear-and-logistic-regression.md",
+    "implementation/09-convolution-and-pooling.md",
+    "implementation/12-attention-and-transformers.md",
 ]

@@ -140,7 +140,8 @@ def test_start_on_a_changed_file_is_refused_and_the_file_kept(ws: Path) -> None:
     assert mine.read_bytes() == before
     code, out = cli("learn", "reset", "seeding")
     assert code == 0
-    assert (mine.parent / "seeding.py.bak").read_bytes() == before
+    (kept,) = Workspace(ws).history("seeding")
+    assert (kept.path / "groundup/utils/seeding.py").read_bytes() == before
     assert "# my work" not in mine.read_text()
 
 

@@ -76,9 +76,54 @@ def start(
 
 @app.command()
 def reset(exercise: str = typer.Argument(..., help="Exercise id.")) -> None:
-    """Write a fresh stub; your version is kept as FILE.bak."""
-    for f in _ws().start(exercise, reset=True):
-        typer.echo(f"reset {f} (yours kept as {f.name}.bak)")
+    """Write a fresh stub; your version is kept in the workspace's history/ (see `restore`)."""
+    ws = _ws()
+    copies = len(ws.history(exercise))
+    files = ws.start(exercise, reset=True)
+    for f in files:
+        typer.echo(f"reset {f}")
+    kept = ws.history(exercise)
+    if len(kept) > copies:
+        typer.echo(
+            f"yours is kept in {kept[0].path}; `groundup learn restore {exercise}` brings it back"
+        )
+    else:
+        typer.echo("(nothing of yours to keep: the file was the stub, or is already in history/)")
+
+
+@app.command()
+def restore(
+    exercise: str = typer.Argument(..., help="Exercise id."),
+    copy: int = typer.Option(1, "--copy", "-n", help="Which saved copy (1 = newest; see --list)."),
+    list_only: bool = typer.Option(False, "--list", help="List the saved copies; change nothing."),
+) -> None:
+    """Put a saved copy of your files back (the files it replaces are saved first)."""
+    ws = _ws()
+    copies = ws.history(exercise)
+    if list_only or not copies:
+        if not copies:
+            typer.echo(
+                f"{exercise}: no saved copies yet (one is kept on every reset, restore, unstart)"
+            )
+        for n, c in enumerate(copies, start=1):
+            typer.echo(f"{n:>3}  {c.describe()}")
+        return
+    chosen, before = ws.restore(exercise, copy)
+    typer.echo(f"restored copy {copy} ({chosen.describe()})")
+    if before is not None:
+        typer.echo(f"the files it replaced are kept as copy 1 ({before.path})")
+    typer.echo("then: groundup check")
+
+
+@app.command()
+def unstart(exercise: str = typer.Argument(..., help="Exercise id.")) -> None:
+    """Take an exercise back to not started; your files go to history/ (see `restore`)."""
+    saved = _ws().unstart(exercise)
+    typer.echo(f"{exercise}: not started; other checks use the reference for it again")
+    if saved is not None:
+        typer.echo(
+            f"your files are kept in {saved.path}; `groundup learn restore {exercise}` brings them back"
+        )
 
 
 @app.command()
@@ -131,7 +176,9 @@ def watch(
     time_limit: float = typer.Option(
         120.0, "--time-limit", help="Seconds before a check is stopped."
     ),
-    poll: bool = typer.Option(False, "--poll", help="Poll only (no file events)."),
+    poll: bool = typer.Option(
+        False, "--poll", help="Poll for changes (where file events do not arrive)."
+    ),
     poll_seconds: float = typer.Option(1.0, "--poll-seconds", help="Polling interval."),
 ) -> None:
     """Re-check the current exercise on every save; keys n/h/l/r/c/q."""

@@ -6,6 +6,8 @@ Layout::
       groundup-workspace.toml   # marks the folder; the default track
       progress.json             # written by `groundup check` only, atomically
       src/groundup/...          # the learner's copies of the modules of started exercises
+      history/EXERCISE/STAMP-WHY/groundup/...   # every version `reset`, `restore` and
+                                                # `unstart` replaced; never deleted by groundup
 
 Updating groundup never touches these files: the reference library lives elsewhere.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import tomllib
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,12 +29,32 @@ from groundup.learn.regions import make_stub, sha256_text
 from groundup.utils.atomic_io import atomic_write
 
 PROGRESS_FILE = "progress.json"
+HISTORY_DIR = "history"
 FORMAT = 1
 
 
 def now() -> str:
     """The current UTC time, ISO 8601 to the second."""
     return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+@dataclass(frozen=True)
+class SavedCopy:
+    """One saved version of an exercise's files: ``history/EXERCISE/STAMP-WHY/``."""
+
+    path: Path
+    when: str
+    why: str
+    files: tuple[Path, ...]
+    """Relative to ``path``: ``groundup/utils/seeding.py``, ..."""
+
+    def describe(self) -> str:
+        """``2026-12-03 10:35:12 UTC, before reset: seeding.py (42 lines)``."""
+        parts = []
+        for f in self.files:
+            n = (self.path / f).read_text(encoding="utf-8", errors="replace").count("\n")
+            parts.append(f"{f.name} ({n} lines)")
+        return f"{self.when}, {self.why}: {', '.join(parts)}"
 
 
 class Workspace:
@@ -154,14 +177,14 @@ class Workspace:
             if path.exists() and not reset and self.is_changed(exercise_id, module):
                 raise GroundupError(
                     f"{path} has your changes; not overwritten. To start over: "
-                    f"`groundup learn reset {exercise_id}` (your file is kept as {path.name}.bak)"
+                    f"`groundup learn reset {exercise_id}` (your file is kept in "
+                    f"{HISTORY_DIR}/; `groundup learn restore {exercise_id}` brings it back)"
                 )
             files[str(catalog.module_path(module))] = sha256_text(stub)
             to_write.append((path, stub))
+        if reset:
+            self.save_copy(exercise_id, "before reset")
         for path, stub in to_write:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if reset and path.exists():
-                path.replace(path.with_name(path.name + ".bak"))
             atomic_write(path, stub)
         data = self.load_progress()
         entry = data["exercises"].setdefault(exercise_id, {})
@@ -184,3 +207,109 @@ class Workspace:
         if not cur:
             raise GroundupError("no exercise started yet: `groundup learn start EXERCISE`")
         return cur
+
+    # ---- history: nothing the learner wrote is ever lost --------------------
+    def history_dir(self, exercise_id: str) -> Path:
+        """``history/EXERCISE``: the saved versions of one exercise's files."""
+        return self.root / HISTORY_DIR / exercise_id
+
+    def history(self, exercise_id: str) -> list[SavedCopy]:
+        """The saved versions of ``exercise_id``'s files, newest first."""
+        folder = self.history_dir(exercise_id)
+        copies = []
+        for d in sorted(folder.iterdir() if folder.is_dir() else (), reverse=True):
+            files = tuple(sorted(p.relative_to(d) for p in d.rglob("*.py")))
+            if not files:
+                continue
+            stamp, _, why = d.name.partition("-")
+            when = datetime.strptime(stamp[:15], "%Y%m%dT%H%M%S").strftime("%Y-%m-%d %H:%M:%S UTC")
+            copies.append(SavedCopy(d, when, why.replace("-", " "), files))
+        return copies
+
+    def save_copy(self, exercise_id: str, why: str) -> SavedCopy | None:
+        """Copy the learner's files of ``exercise_id`` into its history before they are replaced.
+
+        A file is skipped when it is the untouched stub, or when the history already holds
+        a copy with the same contents (``reset`` twice keeps one copy, not the stub).
+        Returns the new copy, or ``None`` if there was nothing of the learner's to keep.
+        """
+        ex = catalog.get_exercise(exercise_id)
+        entry = self.load_progress()["exercises"].get(exercise_id, {})
+        kept = {(c.path / f).read_bytes() for c in self.history(exercise_id) for f in c.files}
+        to_save = []
+        for module in ex.modules:
+            path = self.learner_file(module)
+            if not path.is_file():
+                continue
+            data = path.read_bytes()
+            rel = catalog.module_path(module)
+            stub_hash = entry.get("files", {}).get(str(rel))
+            if data in kept or sha256_text(data.decode("utf-8", errors="replace")) == stub_hash:
+                continue
+            to_save.append((rel, data))
+        if not to_save:
+            return None
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        folder = self.history_dir(exercise_id)
+        n = 0
+        while True:  # two saves in one second get .1, .2, ... (names still sort by time)
+            name = f"{stamp}{'' if n == 0 else f'.{n}'}-{why.replace(' ', '-')}"
+            if not (folder / name).exists():
+                break
+            n += 1
+        for rel, data in to_save:
+            atomic_write(folder / name / rel, data)
+        return next(c for c in self.history(exercise_id) if c.path.name == name)
+
+    def restore(self, exercise_id: str, number: int = 1) -> tuple[SavedCopy, SavedCopy | None]:
+        """Put saved copy ``number`` (1 = newest) back; the files it replaces are saved first.
+
+        Returns the copy restored and the copy of what it replaced (``None`` if nothing of
+        the learner's was there).
+        """
+        copies = self.history(exercise_id)
+        if not copies:
+            raise GroundupError(
+                f"{exercise_id}: no saved copies in {self.history_dir(exercise_id)} "
+                "(a copy is kept on every reset, restore and unstart)"
+            )
+        if not 1 <= number <= len(copies):
+            raise GroundupError(
+                f"{exercise_id}: copy {number} does not exist; there are {len(copies)} "
+                f"(`groundup learn restore {exercise_id} --list`)"
+            )
+        chosen = copies[number - 1]
+        before = self.save_copy(exercise_id, "before restore")
+        for f in chosen.files:
+            atomic_write(self.root / "src" / f, (chosen.path / f).read_bytes())
+        data = self.load_progress()
+        entry = data["exercises"].setdefault(exercise_id, {})
+        entry.setdefault("started", now())
+        entry.setdefault("files", {})
+        # the restored code has not been checked: its old result is not its result
+        entry.update(status="started", message="")
+        entry.pop("passed_at", None)
+        data["current"] = exercise_id
+        self.save_progress(data)
+        return chosen, before
+
+    def unstart(self, exercise_id: str) -> SavedCopy | None:
+        """Take ``exercise_id`` back to not started: its files go to the history, its record goes.
+
+        Other checks then use the reference for its modules again.
+        """
+        ex = catalog.get_exercise(exercise_id)
+        data = self.load_progress()
+        if exercise_id not in data["exercises"] and not any(
+            self.learner_file(m).exists() for m in ex.modules
+        ):
+            raise GroundupError(f"{exercise_id} is not started")
+        saved = self.save_copy(exercise_id, "unstart")
+        for module in ex.modules:
+            self.learner_file(module).unlink(missing_ok=True)
+        data = self.load_progress()
+        data["exercises"].pop(exercise_id, None)
+        if data.get("current") == exercise_id:
+            data["current"] = None
+        self.save_progress(data)
+        return saved

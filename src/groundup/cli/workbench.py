@@ -37,17 +37,21 @@ def check(
     ids = sorted(ws.load_progress()["exercises"]) if all_ else [exercise or ws.current()]
     if not ids:
         raise GroundupError("nothing started yet: `groundup learn start EXERCISE`")
-    failed = []
+    failed, unchecked = [], []
     for ex_id in ids:
         result = checker.check(ws, ex_id, time_limit=time_limit)
         console.print(
             checker.render(result) if not all_ or not result.passed else result.summary(),
             markup=False,
         )
-        if not result.passed:
+        if result.environment:
+            unchecked.append(ex_id)
+        elif not result.passed:
             failed.append(ex_id)
     if failed:
         raise typer.Exit(1)
+    if unchecked:  # the environment, not the learner's code: a different exit status
+        raise typer.Exit(2)
 
 
 def progress(
@@ -117,12 +121,19 @@ def run_mine(argv: list[str]) -> int:
     """Run ``groundup ARGV...`` in a subprocess with the active workspace overlaid; its exit status."""
     import subprocess
 
-    from groundup.learn.checker import bootstrap_command
+    from groundup.learn.checker import bootstrap_command, overlay_env, run_overlay
     from groundup.learn.workspace import Workspace
 
     ws = Workspace.find()
+    modules, names = run_overlay(ws)
+    print(
+        f"using your code of: {', '.join(names)}"
+        if names
+        else "using the reference only (no exercise passed yet)",
+        file=sys.stderr,
+    )
     cmd = bootstrap_command(ws.root, 0, "module", "groundup", *argv)
-    return subprocess.call(cmd, cwd=Path.cwd())
+    return subprocess.call(cmd, cwd=Path.cwd(), env=overlay_env(ws.root, modules))
 
 
 if __name__ == "__main__":  # pragma: no cover

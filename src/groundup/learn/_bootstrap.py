@@ -2,7 +2,8 @@
 
 Usage: ``python _bootstrap.py WORKSPACE TIME_LIMIT (pytest ARGS... | module NAME ARGS...)``
 
-``WORKSPACE`` may be empty (no overlay); ``TIME_LIMIT`` in seconds, 0 for none. The
+``WORKSPACE`` may be empty (no overlay); ``$GROUNDUP_OVERLAY_MODULES`` chooses which of
+its modules are overlaid (unset: all). ``TIME_LIMIT`` in seconds, 0 for none. The
 overlay is installed before anything imports ``groundup``; at the time limit the
 stacks are dumped to stderr ("Timeout (h:mm:ss)!" and where the code was) and the
 process exits.
@@ -28,7 +29,7 @@ def _main() -> int:
         )
         overlay = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(overlay)
-        overlay.install(workspace)
+        overlay.install(workspace, overlay.chosen_modules())
         os.environ["GROUNDUP_WORKSPACE"] = workspace  # seen by the report plugin and children
     if float(limit) > 0:
         # pytest redirects fd 2 while a test runs: dump to a copy of the real stderr.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
+import re
 import sys
 from dataclasses import dataclass
 
@@ -12,8 +13,31 @@ OPTIONAL = {
     "hypothesis": "draws the test shapes: pip install hypothesis",
     "torch": "the reference the tests compare with: pip install torch (CPU build is enough)",
     "sklearn": "the reference of the classical-ML exercises: pip install scikit-learn",
-    "watchfiles": "instant re-checks in `groundup learn watch` (it polls without): pip install watchfiles",
+    "watchfiles": "notices saves in `groundup learn watch`: pip install watchfiles",
 }
+PIP_NAMES = {"sklearn": "scikit-learn"}
+
+
+def missing_module(text: str) -> str:
+    """The top-level package named by ``No module named 'x.y'`` in ``text``, unless it is groundup.
+
+    >>> missing_module("ModuleNotFoundError: No module named 'torch.nn'")
+    'torch'
+    >>> missing_module("No module named 'groundup.utils.foo'")
+    ''
+    """
+    m = re.search(r"No module named '([\w.]+)'", text)
+    top = m[1].split(".")[0] if m else ""
+    return "" if top in ("", "groundup") else top
+
+
+def install_advice(module: str) -> str:
+    """What to run so ``module`` is importable in this Python: ``.../python -m pip install torch``.
+
+    >>> install_advice("sklearn").endswith(" -m pip install scikit-learn")
+    True
+    """
+    return f"{sys.executable} -m pip install {PIP_NAMES.get(module, module)}"
 
 
 @dataclass
@@ -83,7 +107,7 @@ def diagnose() -> list[Line]:
         if importlib.util.find_spec(module) is None:
             lines.append(Line(module, False, f"not installed: {advice}"))
         else:
-            dist = {"sklearn": "scikit-learn"}.get(module, module)
+            dist = PIP_NAMES.get(module, module)
             try:
                 version = importlib.metadata.version(dist)
             except importlib.metadata.PackageNotFoundError:

@@ -6,7 +6,12 @@ overlay is installed). It
 - makes ``numpy.testing.assert_allclose`` fail with the shapes, dtypes, the largest
   absolute and relative errors and the index where each occurs;
 - writes the first failing test's explanation, the learner's file and line where it
-  happened and the learner's printed output to ``$GROUNDUP_CHECK_REPORT``.
+  happened and the learner's printed output to ``$GROUNDUP_CHECK_REPORT``;
+- counts what was collected, passed, skipped and expected to fail, and names the test
+  that is running (written as it starts), so a process that ends early (``os._exit`` in
+  the learner's code) is seen as ending early, not as a pass;
+- marks a module missing from the environment (``No module named 'torch'`` raised
+  outside the learner's files) as ``kind: environment``: not the learner's failure.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import faulthandler
 import json
 import os
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +28,20 @@ import numpy as np
 import numpy.testing
 import pytest
 
+from groundup.learn.doctor import missing_module
+
 _REPORT = os.environ.get("GROUNDUP_CHECK_REPORT", "")
 _WORKSPACE = os.environ.get("GROUNDUP_WORKSPACE", "")
-_state: dict[str, Any] = {"passed": 0, "failed": 0, "first": None}
+_state: dict[str, Any] = {
+    "collected": None,
+    "passed": 0,
+    "failed": 0,
+    "skipped": 0,
+    "xfailed": 0,
+    "first": None,
+    "first_skip": "",
+    "running": "",
+}
 _original_allclose = numpy.testing.assert_allclose
 
 
@@ -165,24 +182,44 @@ def pytest_runtestloop(session: pytest.Session) -> None:
         faulthandler.dump_traceback_later(limit, exit=True, file=_state["dump_file"])
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    _state["collected"] = len(session.items)
+    _write()
+
+
+def pytest_runtest_logstart(nodeid: str, location: tuple) -> None:
+    _state["running"] = nodeid
+    _write()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield
     report = outcome.get_result()
     if report.when == "call" and report.passed:
         _state["passed"] += 1
+    if report.skipped:
+        if hasattr(report, "wasxfail"):
+            _state["xfailed"] += 1
+        else:
+            _state["skipped"] += 1
+            if not _state["first_skip"] and isinstance(report.longrepr, tuple):
+                _state["first_skip"] = f"{item.nodeid}: {report.longrepr[2]}"
     if not report.failed:
         return
     _state["failed"] += 1
     if _state["first"] is not None:
         return
     exc = call.excinfo.value if call.excinfo else None
+    where = _learner_frame(call.excinfo) if call.excinfo else ""
+    missing = missing_module(str(exc)) if isinstance(exc, ImportError) and not where else ""
     _state["first"] = {
         "test": item.nodeid,
         "phase": report.when,
-        "kind": type(exc).__name__ if exc else "",
+        "kind": "environment" if missing else type(exc).__name__ if exc else "",
+        "missing": missing,
         "message": explain(exc) if exc is not None else report.longreprtext[-2000:],
-        "where": _learner_frame(call.excinfo) if call.excinfo else "",
+        "where": where,
         "stdout": report.capstdout[-4000:],
         "detail": report.longreprtext[-6000:],
     }
@@ -196,7 +233,7 @@ def pytest_collectreport(report: pytest.CollectReport) -> None:
     _state["failed"] += 1
     text = report.longreprtext
     errors = [ln[1:].strip() for ln in text.splitlines() if ln.startswith("E ")]
-    message = errors[-1] if errors else text.strip().splitlines()[-1:]
+    message = errors[-1] if errors else (text.strip().splitlines() or [""])[-1]
     where = ""
     if _WORKSPACE:
         ws = str(Path(_WORKSPACE).resolve())
@@ -204,10 +241,12 @@ def pytest_collectreport(report: pytest.CollectReport) -> None:
         if hits:
             path, line = hits[-1]
             where = f"{Path(path).relative_to(ws)}:{line}"
+    missing = "" if where else missing_module(text)
     _state["first"] = {
         "test": report.nodeid,
         "phase": "import",
-        "kind": "CollectError",
+        "kind": "environment" if missing else "CollectError",
+        "missing": missing,
         "message": missing_name(message) or f"the tests cannot import your code: {message}",
         "where": where,
         "stdout": "",
@@ -218,10 +257,16 @@ def pytest_collectreport(report: pytest.CollectReport) -> None:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     _state["exitstatus"] = int(exitstatus)
+    _state["running"] = ""
+    # which groundup modules the tests used: the checker names the other exercises among them
+    _state["imported"] = sorted(m for m in sys.modules if m.startswith("groundup."))
     _write()
 
 
 def _write() -> None:
     if _REPORT:
         state = {k: v for k, v in _state.items() if k != "dump_file"}
-        Path(_REPORT).write_text(json.dumps(state), encoding="utf-8")
+        # whole or not at all: the process may be stopped at any moment (time limit, cancel)
+        tmp = Path(_REPORT + ".tmp")
+        tmp.write_text(json.dumps(state), encoding="utf-8")
+        os.replace(tmp, _REPORT)

@@ -83,17 +83,27 @@ def test_a_save_triggers_a_recheck_within_two_seconds(tmp_path: Path, mode: str)
         tmux.wait_checks(done + 1, timeout=240)
         assert f"not implemented yet: {nxt}:" in tmux.screen()
         assert ws.current() == nxt
-        # r: the learner's file goes back to the stub, their version is kept as .bak
+        # r asks first; anything but y leaves the file alone
         (module,) = catalog.get_exercise(nxt).modules
         theirs = ws.learner_file(module)
         stub = theirs.read_text()
         theirs.write_text(stub + "\n# my attempt\n")
         tmux.wait_for(f"re-checking {nxt} (file saved)", timeout=10)
-        tmux.wait_checks(done + 2, timeout=240)  # keys are read between checks
+        tmux.wait_checks(done + 2, timeout=240)
         tmux.run("send-keys", "-t", tmux.session, "r")
+        tmux.wait_for(f"reset {nxt} to the stub? your file is kept in history/ [y/N]", timeout=10)
+        tmux.run("send-keys", "-t", tmux.session, "n")
+        tmux.wait_for("not reset", timeout=10)
+        assert theirs.read_text().endswith("# my attempt\n")
+        assert ws.current() == nxt  # the n answered the question; it did not move on
+        # r then y: back to the stub, their version kept in the history
+        tmux.run("send-keys", "-t", tmux.session, "r")
+        time.sleep(0.3)
+        tmux.run("send-keys", "-t", tmux.session, "y")
         tmux.wait_for(f"re-checking {nxt} (reset)", timeout=10)
         assert theirs.read_text() == stub
-        assert theirs.with_name(theirs.name + ".bak").read_text().endswith("# my attempt\n")
+        (kept,) = ws.history(nxt)
+        assert (kept.path / kept.files[0]).read_text().endswith("# my attempt\n")
         tmux.wait_checks(done + 3, timeout=240)
         tmux.run("send-keys", "-t", tmux.session, "c")  # c: check again on request
         tmux.wait_for(f"re-checking {nxt} (asked)", timeout=10)
@@ -103,5 +113,48 @@ def test_a_save_triggers_a_recheck_within_two_seconds(tmp_path: Path, mode: str)
         while subprocess.run([*tmux.base, "has-session", "-t", tmux.session]).returncode == 0:
             assert time.monotonic() - t0 < 10, "q did not quit"
             time.sleep(0.1)
+    finally:
+        tmux.run("kill-server")
+
+
+def test_an_endless_loop_does_not_freeze_watch_a_save_or_q_stops_it(tmp_path: Path) -> None:
+    """Before, the loop waited for the check: saves and q were ignored for the whole time limit."""
+    ws = Workspace.init(tmp_path / "ws")
+    ws.start("seeding")
+    mine = ws.learner_file("groundup.utils.seeding")
+    ref = catalog.reference_file("groundup.utils.seeding").read_text()
+    looping = ref.replace(
+        "\ndef make_rng(", "\nwhile True:  # the learner's mistake\n    pass\n\n\ndef make_rng(", 1
+    )
+    assert "while True" in looping
+    tmux = Tmux("loop")
+    cmd = f"cd {ws.root} && exec {sys.executable} -m groundup learn watch --time-limit 120"
+    tmux.run("new-session", "-d", "-s", tmux.session, "-x", "200", "-y", "50", cmd)
+    try:
+        tmux.wait_for("[n]ext", timeout=240)
+        mine.write_text(looping)
+        tmux.wait_for("re-checking seeding (file saved)", timeout=10)
+        time.sleep(5)  # the check is stuck in the loop by now
+        mine.write_text(ref)  # the fix: noticed at once, the stuck check stopped
+        elapsed = tmux.wait_for("stopped the check of seeding (file saved)", timeout=10)
+        assert elapsed < 3.0, f"the save was noticed {elapsed:.2f} s later"
+        tmux.wait_for("✅ seeding: all", timeout=240)
+        assert "time limit" not in tmux.screen()
+
+        mine.write_text(looping)
+        t0 = time.monotonic()
+        while tmux.screen().count("re-checking seeding (file saved)") < 3:
+            assert time.monotonic() - t0 < 10, tmux.screen()
+            time.sleep(0.05)
+        time.sleep(5)
+        t0 = time.monotonic()
+        tmux.run("send-keys", "-t", tmux.session, "q")
+        while subprocess.run([*tmux.base, "has-session", "-t", tmux.session]).returncode == 0:
+            assert time.monotonic() - t0 < 5, "q did not quit while a check ran"
+            time.sleep(0.1)
+        # and no test process of this workspace is left behind
+        left = subprocess.run(["pgrep", "-f", str(ws.root)], capture_output=True, text=True)
+        assert left.stdout.strip() == "", left.stdout
+        assert ws.status("seeding") == "passed"  # the stopped check recorded nothing
     finally:
         tmux.run("kill-server")

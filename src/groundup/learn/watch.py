@@ -1,10 +1,14 @@
 """``groundup learn watch``: re-check the current exercise on every save.
 
-File events come from ``watchfiles`` when it is installed; a polling thread (file
-contents compared every ``poll_seconds``) runs beside it, so a save is noticed even
-where file events do not arrive (network drives, some containers). A save only
-re-checks when the file's contents changed since the last check. Keys: ``n`` next
-exercise, ``h`` hint, ``l`` list, ``r`` reset, ``c`` check now, ``q`` quit.
+Saves are noticed by ``watchfiles`` (file events; polling with ``--poll``, and where
+watchfiles itself decides it must, as on WSL or with ``WATCHFILES_FORCE_POLLING``). A
+save only re-checks when the files' contents changed since the last check started.
+
+The check runs in a killable subprocess on a worker thread, so the loop keeps reading
+keys: a new save, ``c``, ``n``, a confirmed ``r`` or ``q`` stops the running check (an
+endless loop in the learner's code included) and nothing is recorded for it. Keys:
+``n`` next exercise, ``h`` hint, ``l`` list, ``r`` reset (asks first; the file is kept in
+``history/``), ``c`` check now, ``q`` quit.
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ import time
 from pathlib import Path
 
 from rich.console import Console
+from watchfiles import watch as watch_files
 
+from groundup.errors import GroundupError
 from groundup.learn import catalog, checker, progress
 from groundup.learn.workspace import Workspace
 
@@ -35,22 +41,57 @@ def _digest(root: Path) -> str:
     return h.hexdigest()
 
 
-def _poll(root: Path, events: queue.Queue, stop: threading.Event, poll_seconds: float) -> None:
-    last = _digest(root)
-    while not stop.wait(poll_seconds):
-        now = _digest(root)
-        if now != last:
-            last = now
-            events.put("poll")
+def _watch_saves(
+    root: Path, events: queue.Queue, stop: threading.Event, poll_seconds: float | None
+) -> None:
+    """Put one item on ``events`` per batch of changes under ``root`` until ``stop``."""
+    for _changes in watch_files(
+        root,
+        stop_event=stop,
+        debounce=200,
+        step=30,
+        rust_timeout=500,  # let the stop event be seen twice a second
+        raise_interrupt=False,
+        force_polling=True if poll_seconds is not None else None,
+        poll_delay_ms=int(1000 * (poll_seconds or 0.3)),
+    ):
+        events.put("saved")
 
 
-def _watchfiles(root: Path, events: queue.Queue, stop: threading.Event) -> None:
-    try:
-        from watchfiles import watch
-    except ImportError:
-        return
-    for _changes in watch(root, stop_event=stop, debounce=200, step=30, raise_interrupt=False):
-        events.put("event")
+class _Check:
+    """One check of ``exercise`` on a worker thread; :meth:`stop` kills its test process."""
+
+    def __init__(self, ws: Workspace, exercise: str, time_limit: float) -> None:
+        self.exercise = exercise
+        self.result: checker.CheckResult | None = None
+        self.error = ""
+        self._cancel = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(ws, time_limit), daemon=True, name=f"check-{exercise}"
+        )
+        self._thread.start()
+
+    def _run(self, ws: Workspace, time_limit: float) -> None:
+        try:
+            self.result = checker.check(
+                ws, self.exercise, time_limit=time_limit, cancel=self._cancel
+            )
+        except checker.CheckCancelled:
+            pass
+        except GroundupError as e:
+            self.error = str(e)
+        except Exception as e:  # shown in the loop, which goes on
+            self.error = f"the check could not run: {type(e).__name__}: {e}"
+
+    @property
+    def done(self) -> bool:
+        """The check has ended (finished, failed to start, or stopped)."""
+        return not self._thread.is_alive()
+
+    def stop(self) -> None:
+        """Stop the check and wait until its process is gone."""
+        self._cancel.set()
+        self._thread.join()
 
 
 def track_exercises(ws: Workspace) -> list[str]:
@@ -100,19 +141,21 @@ class _Keys:
 def watch(
     ws: Workspace, *, time_limit: float, poll_seconds: float = 1.0, use_events: bool = True
 ) -> None:
-    """Run the watch loop until ``q`` (or Ctrl-C)."""
+    """Run the watch loop until ``q`` (or Ctrl-C); ``use_events=False`` polls every ``poll_seconds``."""
     console = Console(highlight=False)
     src = ws.root / "src"
     events: queue.Queue = queue.Queue()
     stop = threading.Event()
-    threads = [threading.Thread(target=_poll, args=(src, events, stop, poll_seconds), daemon=True)]
-    if use_events:
-        threads.append(threading.Thread(target=_watchfiles, args=(src, events, stop), daemon=True))
-    for t in threads:
-        t.start()
+    threading.Thread(
+        target=_watch_saves,
+        args=(src, events, stop, None if use_events else poll_seconds),
+        daemon=True,
+    ).start()
     keys = _Keys()
     hints_shown: dict[str, int] = {}
     last_checked = ""
+    running: _Check | None = None
+    confirm_reset = ""  # the exercise `r` asked about, until the next key answers
 
     def header() -> None:
         data = ws.load_progress()
@@ -120,13 +163,23 @@ def watch(
         done = sum(progress.exercise_state(data, e) == "passed" for e in order)
         console.rule(f"{ws.track}: {progress.bar(done, len(order))}   current: {ws.current()}")
 
-    def run_check(reason: str) -> None:
-        nonlocal last_checked
+    def start_check(reason: str) -> None:
+        nonlocal last_checked, running
+        if running is not None and not running.done:
+            running.stop()
+            console.print(f"[dim]stopped the check of {running.exercise} ({reason})[/]")
         last_checked = _digest(src)
         console.print(f"[dim]{time.strftime('%H:%M:%S')}[/] re-checking {ws.current()} ({reason})")
-        result = checker.check(ws, ws.current(), time_limit=time_limit)
+        running = _Check(ws, ws.current(), time_limit)
+
+    def report(check: _Check) -> None:
+        if check.result is None and not check.error:
+            return  # stopped: a newer check has replaced it
         header()
-        console.print(checker.render(result), markup=False)
+        if check.error:
+            console.print(f"❌ {check.error}", markup=False)
+        else:
+            console.print(checker.render(check.result), markup=False)
         console.print(KEYS, style="dim", markup=False)
 
     try:
@@ -136,19 +189,35 @@ def watch(
                 console.print("every exercise is done 🎉")
                 return
             ws.start(first)
-        run_check("start")
+        start_check("start")
         while True:
             key = keys.get(0.1)
+            if running is not None and running.done:
+                report(running)
+                running = None
             changed = False
             while not events.empty():
                 events.get_nowait()
                 changed = True
             if changed and _digest(src) != last_checked:
-                run_check("file saved")
+                start_check("file saved")
+            if confirm_reset and key:
+                if key in "yY":
+                    files = ws.start(confirm_reset, reset=True)
+                    console.print(
+                        f"reset {', '.join(map(str, files))} (yours is kept in history/; "
+                        f"`groundup learn restore {confirm_reset}` brings it back)",
+                        markup=False,
+                    )
+                    start_check("reset")
+                else:
+                    console.print("not reset")
+                confirm_reset = ""
+                continue
             if key == "q":
                 break
             if key == "c":
-                run_check("asked")
+                start_check("asked")
             elif key == "h":
                 cur = ws.current()
                 ex = catalog.get_exercise(cur)
@@ -168,14 +237,18 @@ def watch(
                     console.print("every exercise is done 🎉")
                 elif progress.exercise_state(ws.load_progress(), nxt) == "not-started":
                     ws.start(nxt)
-                    run_check("next exercise")
+                    start_check("next exercise")
                 else:
                     ws.set_current(nxt)
-                    run_check("next exercise")
+                    start_check("next exercise")
             elif key == "r":
-                files = ws.start(ws.current(), reset=True)
-                console.print(f"reset {', '.join(map(str, files))} (your version kept as .bak)")
-                run_check("reset")
+                confirm_reset = ws.current()
+                console.print(
+                    f"reset {confirm_reset} to the stub? your file is kept in history/ [y/N]",
+                    markup=False,
+                )
     finally:
+        if running is not None:
+            running.stop()
         stop.set()
         keys.close()

@@ -163,11 +163,15 @@ def watch(
         done = sum(progress.exercise_state(data, e) == "passed" for e in order)
         console.rule(f"{ws.track}: {progress.bar(done, len(order))}   current: {ws.current()}")
 
-    def start_check(reason: str) -> None:
-        nonlocal last_checked, running
+    def halt(reason: str) -> None:
+        """Stop the running check (before anything else writes the progress file)."""
         if running is not None and not running.done:
             running.stop()
             console.print(f"[dim]stopped the check of {running.exercise} ({reason})[/]")
+
+    def start_check(reason: str) -> None:
+        nonlocal last_checked, running
+        halt(reason)
         last_checked = _digest(src)
         console.print(f"[dim]{time.strftime('%H:%M:%S')}[/] re-checking {ws.current()} ({reason})")
         running = _Check(ws, ws.current(), time_limit)
@@ -203,6 +207,7 @@ def watch(
                 start_check("file saved")
             if confirm_reset and key:
                 if key in "yY":
+                    halt("reset")
                     files = ws.start(confirm_reset, reset=True)
                     console.print(
                         f"reset {', '.join(map(str, files))} (yours is kept in history/; "
@@ -236,9 +241,11 @@ def watch(
                 if nxt is None:
                     console.print("every exercise is done 🎉")
                 elif progress.exercise_state(ws.load_progress(), nxt) == "not-started":
+                    halt("next exercise")
                     ws.start(nxt)
                     start_check("next exercise")
                 else:
+                    halt("next exercise")
                     ws.set_current(nxt)
                     start_check("next exercise")
             elif key == "r":

@@ -64,11 +64,13 @@ CONVERTED = [
     "alignment/04-llm-training-pipeline.md",
     "formulas/b2-attention.md",
     "formulas/c1-loss-functions.md",
+    "implementation/01-numerics-and-metrics.md",
     "implementation/02-autograd-and-gradient-checking.md",
     "implementation/03-layers-and-activations.md",
     "implementation/04-losses-and-optimisers.md",
     "implementation/05-normalisation-dropout-schedules.md",
     "implementation/06-linear-and-logistic-regression.md",
     "implementation/09-convolution-and-pooling.md",
+    "implementation/10-recurrent-networks.md",
     "implementation/12-attention-and-transformers.md",
 ]

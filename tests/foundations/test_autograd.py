@@ -249,7 +249,9 @@ def test_in_place_keeps_dtype_and_shape_like_torch():
     y = Tensor(np.zeros(3, dtype=np.float32))
     y += np.ones(3)  # float64 operand, float32 result, as torch
     assert y.dtype == np.float32 and y.tolist() == [1.0, 1.0, 1.0]
-    with pytest.raises(RuntimeError, match=r"output with shape \[3\] doesn't match the broadcast shape \[2, 3\]"):
+    with pytest.raises(
+        RuntimeError, match=r"output with shape \[3\] doesn't match the broadcast shape \[2, 3\]"
+    ):
         y += np.ones((2, 3))
     with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
         torch.zeros(3).add_(torch.ones(2, 3))

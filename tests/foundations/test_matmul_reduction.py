@@ -187,7 +187,9 @@ def test_max_with_dim_gives_gradient_to_the_index_only():
     constant_rows=st.lists(st.booleans(), min_size=4, max_size=4),
     seed=seeds,
 )
-def test_std_var_of_constant_slices_have_zero_gradient_like_torch(name, unbiased, shape, constant_rows, seed):
+def test_std_var_of_constant_slices_have_zero_gradient_like_torch(
+    name, unbiased, shape, constant_rows, seed
+):
     # slices along the last axis that are constant: std 0, where sqrt's rule would give nan
     rng = np.random.default_rng(seed)
     x = normal(rng, shape)
@@ -213,12 +215,18 @@ def test_std_of_the_issue_example_and_both_keyword_spellings():
     t = torch.tensor([[2.0, 2.0, 2.0], [1.0, 2.0, 4.0]], dtype=torch.float64)
     for kwargs in ({"unbiased": False}, {"unbiased": True}, {"correction": 0}, {"correction": 2}):
         assert_close(Tensor(t.numpy()).var(1, **kwargs), t.var(1, **kwargs))
-        assert_close(Tensor(t.numpy()).std(dim=1, keepdim=True, **kwargs), t.std(dim=1, keepdim=True, **kwargs))
+        assert_close(
+            Tensor(t.numpy()).std(dim=1, keepdim=True, **kwargs),
+            t.std(dim=1, keepdim=True, **kwargs),
+        )
     with pytest.raises(ValueError, match="not both"):
         Tensor(t.numpy()).var(1, unbiased=True, correction=1)
 
 
-@pytest.mark.parametrize("a_shape, b_shape", [((2, 3), (3,)), ((2, 3), (3, 4)), ((3,), (3, 2)), ((3,), (3,)), ((2, 2, 3), (3, 4))])
+@pytest.mark.parametrize(
+    "a_shape, b_shape",
+    [((2, 3), (3,)), ((2, 3), (3, 4)), ((3,), (3, 2)), ((3,), (3,)), ((2, 2, 3), (3, 4))],
+)
 @pytest.mark.parametrize("tensor_on_left", [True, False])
 def test_matmul_with_a_plain_numpy_operand_backward_like_torch(a_shape, b_shape, tensor_on_left):
     # the NumPy operand is a constant: backward must not call tensor methods on it

@@ -5,6 +5,7 @@ second derivatives of a whole network."""
 from __future__ import annotations
 
 import gc
+import operator
 import sys
 import weakref
 
@@ -290,3 +291,76 @@ def test_grad_of_several_outputs_and_backward_inputs_match_torch():
     assert x.grad is None
     assert_close(h.grad, ht.grad)
     assert_close(w.grad, wt.grad)
+
+
+# ---------------------------------------------------------------- data and dtypes at the edges
+
+
+@pytest.mark.parametrize(
+    "data, error, words",
+    [
+        (["a", "b"], TypeError, "strings"),
+        (np.array([1 + 2j]), TypeError, "complex"),
+        (np.array([None, 1.0], dtype=object), TypeError, "Python objects"),
+        ([1.0, "a"], TypeError, "strings"),
+        ([[1.0, 2.0], [3.0]], ValueError, "ragged"),
+        ([[[1.0], [2.0]], [[3.0]]], ValueError, "ragged"),
+    ],
+)
+def test_construction_refuses_what_is_not_numbers_with_a_clear_error(data, error, words):
+    with pytest.raises(error, match=words):
+        Tensor(data)
+    if words != "complex":  # torch refuses these too (it has complex tensors; groundup has not)
+        with pytest.raises((TypeError, ValueError, RuntimeError)):
+            torch.tensor(data)
+
+
+TORCH_DTYPES = {
+    np.bool_: torch.bool,
+    np.int32: torch.int32,
+    np.int64: torch.int64,
+    np.float32: torch.float32,
+    np.float64: torch.float64,
+}
+
+
+@pytest.mark.parametrize("op", [operator.add, operator.sub, operator.mul, operator.truediv])
+@pytest.mark.parametrize("da", sorted(TORCH_DTYPES, key=str))
+@pytest.mark.parametrize("db", sorted(TORCH_DTYPES, key=str))
+@pytest.mark.parametrize("b_dims", [0, 1])
+def test_elementwise_result_dtype_follows_torch(op, da, db, b_dims):
+    if op is operator.sub and np.bool_ in (da, db):
+        return  # torch refuses bool subtraction; NumPy's is tested elsewhere
+    a = np.array([1, 2, 3]).astype(da)
+    b = (np.array([2, 1, 1])[: b_dims or None] if b_dims else np.array(2)).astype(db)
+    out = op(Tensor(a), Tensor(b))
+    ref = op(torch.tensor(a), torch.tensor(b))
+    assert out.dtype == np.dtype(str(ref.dtype).replace("torch.", "")), (da, db, b_dims)
+    assert_close(out, ref.double() if ref.dtype == torch.bool else ref)
+
+
+@pytest.mark.parametrize("scalar", [2, 2.5, True, np.float64(2.5), np.int64(2)])
+@pytest.mark.parametrize("dtype", [np.int64, np.float32])
+def test_python_and_numpy_scalars_promote_as_torch(scalar, dtype):
+    t = Tensor(np.array([1, 2], dtype=dtype))
+    ref = torch.tensor(np.array([1, 2], dtype=dtype)) * (
+        scalar.item() if isinstance(scalar, np.generic) else scalar
+    )
+    assert (t * scalar).dtype == np.dtype(str(ref.dtype).replace("torch.", ""))
+
+
+def test_matmul_of_different_dtypes_raises_as_torch():
+    a32 = np.ones((2, 3), dtype=np.float32)
+    b64 = np.ones((3, 2))
+    with pytest.raises(RuntimeError, match="same dtype"):
+        torch.tensor(a32) @ torch.tensor(b64)
+    with pytest.raises(
+        RuntimeError,
+        match=r"same dtype, but got float32 and float64 \(shapes \(2, 3\) and \(3, 2\)\)",
+    ):
+        Tensor(a32) @ Tensor(b64)
+    with pytest.raises(RuntimeError, match="same dtype"):
+        Tensor(a32) @ b64  # a NumPy operand as well
+    with pytest.raises(RuntimeError, match="same dtype"):
+        Tensor(np.ones((2, 3), dtype=np.int64)) @ Tensor(b64)
+    assert (Tensor(a32) @ Tensor(b64.astype(np.float32))).dtype == np.float32

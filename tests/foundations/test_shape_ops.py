@@ -3,6 +3,8 @@ squeeze/unsqueeze, cat/stack, split/chunk/unbind, pad, clone, astype."""
 
 from __future__ import annotations
 
+import tracemalloc
+
 import numpy as np
 import pytest
 import torch
@@ -13,6 +15,7 @@ from hypothesis import strategies as st
 import groundup
 from groundup import Tensor
 from tests.foundations.foundations_oracle import DTYPES, check_op, normal, seeds, shapes
+from tests.helpers import assert_close
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -198,3 +201,41 @@ def test_clone_and_astype():
     i = t.long()
     assert i.dtype == np.int64 and not i.requires_grad
     assert t.to(np.float64) is t
+
+
+@pytest.mark.parametrize("how", ["unbind", "split", "chunk"])
+def test_split_backward_allocates_one_gradient_not_one_per_piece(how):
+    # O(T) in all: T pieces of a (T, 64) tensor must not each allocate a (T, 64) gradient
+    T = 200
+    x = Tensor(np.random.default_rng(0).standard_normal((T, 64)), requires_grad=True)
+    pieces = {
+        "unbind": lambda: x.unbind(0),
+        "split": lambda: x.split(1, 0),
+        "chunk": lambda: x.chunk(T, 0),
+    }[how]()
+    weights = np.arange(T, dtype=np.float64)
+    loss = sum(p.sum() * w for p, w in zip(pieces, weights))
+    tracemalloc.start()
+    loss.backward()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 8 * x.data.nbytes, (
+        f"backward peaked at {peak} bytes for a {x.data.nbytes}-byte input"
+    )
+    assert_close(x.grad, np.repeat(weights[:, None], 64, axis=1))
+    tx = torch.tensor(x.data, requires_grad=True)
+    tp = {
+        "unbind": lambda: tx.unbind(0),
+        "split": lambda: tx.split(1, 0),
+        "chunk": lambda: tx.chunk(T, 0),
+    }[how]()
+    sum(p.sum() * w for p, w in zip(tp, weights)).backward()
+    assert_close(x.grad, tx.grad)
+
+
+def test_split_pieces_share_the_version_of_the_whole():
+    x = Tensor(np.zeros((3, 2)))
+    a, b, _ = x.unbind(0)
+    b += 1.0
+    assert x._version == a._version == 1
+    assert x.tolist() == [[0.0, 0.0], [1.0, 1.0], [0.0, 0.0]]

@@ -266,6 +266,8 @@ class Node:
         new ``grad_fn``; a node recorded before that change still points to the old one.
         """
         ins = self._inputs
+        if not _Rebased.any:  # no tensor in any graph was ever changed in place
+            return ins
         for x, needs in zip(ins, self.needs_input_grad):
             if needs and x._rebases is not None:
                 return tuple(
@@ -274,7 +276,7 @@ class Node:
                 )
         return ins
 
-    def free(self) -> None:
+    def free(self, edges: tuple[Any, ...] | None = None) -> None:
         """Drop what backward needed (saved arrays, the inputs' values) once it has run.
 
         Sizes and flags stay, and so do the edges (a tensor's place in the graph, without
@@ -284,15 +286,15 @@ class Node:
         if saved:
             for key in [k for k, v in saved.items() if not _is_small(v)]:
                 del saved[key]
-        edges = []
-        for x, needs in zip(self.edges(), self.needs_input_grad):
+        kept = []
+        for x, needs in zip(self.edges() if edges is None else edges, self.needs_input_grad):
             if not needs:
-                edges.append(None)
+                kept.append(None)
             elif x.grad_fn is None or x._retains_grad:  # leaves keep their identity (.grad)
-                edges.append(x)
+                kept.append(x)
             else:
-                edges.append(x.grad_fn.stub(x))
-        self._inputs = tuple(edges)
+                kept.append(x.grad_fn.stub(x))
+        self._inputs = tuple(kept)
         self.freed = True
 
     def stub(self, out: Tensor) -> _FreedInput:
@@ -318,6 +320,12 @@ class Node:
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
+
+
+class _Rebased:
+    """Whether any tensor in a graph was changed in place yet (until then edges are inputs)."""
+
+    any = False
 
 
 def _as_recorded(x: Any, version: int) -> Any:
@@ -466,8 +474,6 @@ def _run_backward(
     root: Tensor, gradient: Tensor, retain_graph: bool, create_graph: bool, only: set[int] | None
 ) -> None:
     # BEGIN SOLUTION
-    from groundup.foundations.ops.shape import SumToShape
-
     Tensor = _Tensor
     # $\partial L/\partial t$ of each tensor still waiting for its consumers' contributions
     grads: dict[int, Tensor] = {id(root): gradient}
@@ -486,11 +492,12 @@ def _run_backward(
         in_grads = node.fn.backward(node, g)
         if type(in_grads) is not tuple:
             in_grads = (in_grads,)
-        for x, needs, gx in zip(node.edges(), node.needs_input_grad, in_grads):
+        edges = node.edges()
+        for x, needs, gx in zip(edges, node.needs_input_grad, in_grads):
             if not needs or gx is None:
                 continue
             if gx.data.shape != x.data.shape:
-                gx = SumToShape.apply(gx, shape=x.data.shape)
+                gx = gx.sum_to_shape(x.data.shape)  # the one place broadcasting is undone
             prev = grads.get(id(x))
             if prev is None:
                 grads[id(x)] = gx
@@ -499,7 +506,7 @@ def _run_backward(
             else:
                 grads[id(x)] = Tensor._make(prev.data + gx.data, False)
         if not retain_graph:
-            node.free()
+            node.free(edges)
     # END SOLUTION
 
 

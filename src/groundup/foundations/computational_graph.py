@@ -28,7 +28,7 @@ import numpy as np
 
 from groundup.foundations import autograd
 from groundup.foundations.ops.arithmetic import Add, Div, MatMul, Mul, Neg, Pow, Sub
-from groundup.foundations.ops.elementwise import (
+from groundup.foundations.ops.elementwise import (  # noqa: F401
     Abs,
     Clip,
     Exp,
@@ -41,18 +41,21 @@ from groundup.foundations.ops.elementwise import (
     StdSqrt,
     Tanh,
     Where,
+    maximum,
+    minimum,
+    where,
 )
 from groundup.foundations.ops.fused import LogSoftmax, Softmax
-from groundup.foundations.ops.indexing import Gather, GetItem, SetItem
+from groundup.foundations.ops.indexing import Gather, GetItem, SetItem, split_pieces
+from groundup.foundations.ops.join import cat, pad, stack  # noqa: F401  (public here)
 from groundup.foundations.ops.reduction import AMax, AMin, Sum, reduction_axes
 from groundup.foundations.ops.shape import (
     Cast,
-    Cat,
     Clone,
     Expand,
-    Pad,
     Permute,
     Reshape,
+    SumToShape,
     Transpose,
 )
 from groundup.utils.tensor_utils import normalize_axes
@@ -66,10 +69,25 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data.data
     if isinstance(data, np.ndarray | np.generic):  # NumPy values keep their dtype
-        return np.asarray(data, dtype=dtype)
-    arr = np.asarray(data, dtype=dtype)
-    if dtype is None and arr.dtype == np.float64:
-        arr = arr.astype(_FLOAT_DEFAULT)  # Python floats become float32, as in torch.tensor
+        arr = np.asarray(data, dtype=dtype)
+    else:
+        try:
+            arr = np.asarray(data, dtype=dtype)
+        except ValueError as exc:
+            if "inhomogeneous" not in str(exc) and "sequence" not in str(exc):
+                raise
+            raise ValueError(
+                "Tensor: data is a ragged nested sequence (its rows have different lengths, "
+                "e.g. [[1, 2], [3]]); every row at one depth must have the same length"
+            ) from None
+        if dtype is None and arr.dtype == np.float64:
+            arr = arr.astype(_FLOAT_DEFAULT)  # Python floats become float32, as in torch.tensor
+    if arr.dtype.kind not in "biuf":
+        kind = {"U": "strings", "S": "bytes", "O": "Python objects", "c": "complex numbers"}
+        raise TypeError(
+            f"Tensor: data of dtype {arr.dtype} ({kind.get(arr.dtype.kind, 'not numbers')}) is "
+            "not supported; a Tensor holds bool, integer or floating values"
+        )
     return arr
 
 
@@ -296,6 +314,7 @@ class Tensor:
         node._out, node._out_version = weakref.ref(self), self._vc[0]
         if old.requires_grad:
             self._rebases = [*(self._rebases or ()), (before, old)]
+            autograd._Rebased.any = True
         self.grad_fn, self.requires_grad = node, True
 
     def _inplace_view(self, fn: type[autograd.Function], *others: Any, **kwargs: Any) -> Tensor:
@@ -599,7 +618,9 @@ class Tensor:
         correction: int | None = None,
     ) -> Tensor:
         r"""$\sqrt{\operatorname{var}}$; its gradient is 0 where the std is 0 (PyTorch's rule)."""
-        return StdSqrt.apply(self.var(dim, keepdim=keepdim, correction=_correction(unbiased, correction)))
+        return StdSqrt.apply(
+            self.var(dim, keepdim=keepdim, correction=_correction(unbiased, correction))
+        )
 
     def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         return AMax.apply(self, dim=dim, keepdim=keepdim)
@@ -676,8 +697,7 @@ class Tensor:
         return self.expand(other.shape)
 
     def sum_to_shape(self, shape: Sequence[int]) -> Tensor:
-        from groundup.foundations.ops.shape import SumToShape
-
+        """Sum over the axes a broadcast to this shape added (the adjoint of ``expand``)."""
         return self if tuple(shape) == self.shape else SumToShape.apply(self, shape=tuple(shape))
 
     def squeeze(self, dim: int | Sequence[int] | None = None) -> Tensor:
@@ -708,11 +728,12 @@ class Tensor:
                 raise ValueError(f"split: sizes {sizes} do not sum to dim {dim} of size {n}")
         # BEGIN SOLUTION
         d = dim % self.ndim
-        out, start = [], 0
+        indices, start = [], 0
         for s in sizes:
-            out.append(self[(slice(None),) * d + (slice(start, start + s),)])
+            indices.append((slice(None),) * d + (slice(start, start + s),))
             start += s
-        return tuple(out)
+        # the slices x[index], with one shared gradient buffer: O(T) backward, not O(T^2)
+        return split_pieces(self, indices)
         # END SOLUTION
 
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
@@ -720,8 +741,9 @@ class Tensor:
         return self.split(size, dim)
 
     def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        """The slices along ``dim``, that axis removed (``torch.unbind``); $O(T)$ backward."""
         d = dim % self.ndim
-        return tuple(self[(slice(None),) * d + (i,)] for i in range(self.shape[d]))
+        return split_pieces(self, [(slice(None),) * d + (i,) for i in range(self.shape[d])])
 
     # ------------------------------------------------------------------ indexing
     def __getitem__(self, index: Any) -> Tensor:
@@ -760,41 +782,3 @@ def _write_into(t: Tensor, out: Tensor) -> None:
             f"result type {out.data.dtype} can't be cast to the desired output type {t.data.dtype}"
         )
     np.copyto(t.data, out.data, casting="same_kind")
-
-
-# ---------------------------------------------------------------------- free functions
-def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    """Concatenate along an existing ``dim`` (``torch.cat``)."""
-    if len(tensors) == 0:
-        raise ValueError("cat: expected a non-empty sequence of tensors")
-    return Cat.apply(*tensors, dim=dim)
-
-
-def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    """Stack along a new ``dim`` (``torch.stack``)."""
-    if len(tensors) == 0:
-        raise ValueError("stack: expected a non-empty sequence of tensors")
-    shapes = {tuple(np.shape(t)) for t in tensors}
-    if len(shapes) > 1:
-        raise ValueError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
-    ts = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
-    return cat([t.unsqueeze(dim) for t in ts], dim=dim)
-
-
-def where(condition: Any, input: Any, other: Any) -> Tensor:
-    """``input`` where ``condition`` holds, else ``other``."""
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
-    return Where.apply(cond, input, other)
-
-
-def maximum(input: Any, other: Any) -> Tensor:
-    return Maximum.apply(input, other)
-
-
-def minimum(input: Any, other: Any) -> Tensor:
-    return Minimum.apply(input, other)
-
-
-def pad(input: Tensor, pad: Sequence[int], value: float = 0.0) -> Tensor:
-    """Constant padding in ``F.pad`` order: last dim first, (left, right) pairs."""
-    return Pad.apply(input, pad=tuple(pad), value=value)

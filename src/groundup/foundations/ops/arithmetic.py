@@ -11,31 +11,13 @@ from typing import Any
 import numpy as np
 
 from groundup.foundations.autograd import Function, Node
-
-
-def promote(a: Any, b: Any) -> tuple[Any, Any]:
-    """PyTorch's type promotion where it differs from NumPy's.
-
-    An integer or bool array meeting a floating array takes the floating dtype (NumPy
-    would give float64 for int64 with float32), and a NumPy float scalar counts as a
-    Python number, so a float32 tensor stays float32 (PyTorch's rule for scalars).
-    """
-    if isinstance(b, np.floating):
-        b = float(b)
-    elif isinstance(a, np.floating):
-        a = float(a)
-    elif type(a) is np.ndarray and type(b) is np.ndarray and a.dtype != b.dtype:
-        if a.dtype.kind == "f" and b.dtype.kind in "biu":
-            b = b.astype(a.dtype)
-        elif b.dtype.kind == "f" and a.dtype.kind in "biu":
-            a = a.astype(b.dtype)
-    return a, b
-
-
-def broadcast_error(op: str, a: Any, b: Any) -> ValueError:
-    return ValueError(
-        f"{op}: shapes {tuple(np.shape(a))} and {tuple(np.shape(b))} cannot be broadcast together"
-    )
+from groundup.foundations.ops.elementwise import Log, where
+from groundup.foundations.ops.promotion import (
+    _is_integral,
+    broadcast_error,
+    input_array,
+    promote,
+)
 
 
 class Add(Function):
@@ -97,6 +79,8 @@ class Div(Function):
     @staticmethod
     def forward(ctx: Node, a: Any, b: Any) -> np.ndarray:
         try:
+            if _is_integral(a) and _is_integral(b):  # int / int is float32, as in PyTorch
+                return np.true_divide(a, b, dtype=np.float32)
             return np.true_divide(*promote(a, b))
         except ValueError:
             raise broadcast_error("div", a, b) from None
@@ -142,8 +126,6 @@ class Pow(Function):
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple[Any, Any]:
         # BEGIN SOLUTION
-        from groundup.foundations.ops.elementwise import where
-
         a, b = ctx.inputs
         ga = gb = None
         if ctx.needs_input_grad[0]:
@@ -161,22 +143,12 @@ class Pow(Function):
         # END SOLUTION
 
 
-def input_array(x: Any) -> np.ndarray:
-    """The values of an op input: a `Tensor`'s array, or the array/number itself."""
-    from groundup.foundations.computational_graph import Tensor
-
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
-
-
 def _log(a: Any) -> Any:
     r"""$\ln a$ as a tensor (constant when $a$ is not a tensor); $-\infty$ at 0 without a warning."""
-    from groundup.foundations.computational_graph import Tensor
-    from groundup.foundations.ops.elementwise import Log
-
     with np.errstate(divide="ignore", invalid="ignore"):
-        if isinstance(a, Tensor):
-            return a.log()
-        return Log.apply(np.asarray(a, dtype=np.result_type(a, np.float32)))
+        if isinstance(a, np.ndarray | np.generic | int | float):  # a constant
+            return Log.apply(np.asarray(a, dtype=np.result_type(a, np.float32)))
+        return Log.apply(a)
 
 
 class MatMul(Function):
@@ -204,6 +176,13 @@ class MatMul(Function):
                 f"({'dim -2' if len(b_shape) > 1 else 'size'} of the second)"
             )
         ctx.ndims = (len(a_shape), len(b_shape))
+        da = a.dtype if type(a) is np.ndarray else np.asarray(a).dtype
+        db = b.dtype if type(b) is np.ndarray else np.asarray(b).dtype
+        if da != db:  # PyTorch promotes nothing in a matrix product
+            raise RuntimeError(
+                f"matmul: expected both operands to have the same dtype, but got {da} and {db} "
+                f"(shapes {a_shape} and {b_shape}); convert one with .to() / .astype()"
+            )
         try:
             return np.matmul(a, b)
         except ValueError:

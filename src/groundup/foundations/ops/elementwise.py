@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from groundup.foundations.autograd import Function, Node
-from groundup.foundations.ops.arithmetic import broadcast_error, input_array, promote
+from groundup.foundations.ops.promotion import broadcast_error, input_array, promote
 from groundup.utils.math_utils import sigmoid as _np_sigmoid
 
 
@@ -202,9 +202,19 @@ class Where(Function):
         # END SOLUTION
 
 
-def where(cond: Any, a: Any, b: Any) -> Any:
-    """``a`` where ``cond`` is true, else ``b`` (as ``torch.where``); differentiable in a, b."""
-    return Where.apply(input_array(cond), a, b)
+def where(condition: Any, input: Any, other: Any) -> Any:
+    """``input`` where ``condition`` holds, else ``other`` (``torch.where``); differentiable in both."""
+    return Where.apply(input_array(condition), input, other)
+
+
+def maximum(input: Any, other: Any) -> Any:
+    r"""Elementwise $\max$ (``torch.maximum``); ties split the gradient."""
+    return Maximum.apply(input, other)
+
+
+def minimum(input: Any, other: Any) -> Any:
+    r"""Elementwise $\min$ (``torch.minimum``); ties split the gradient."""
+    return Minimum.apply(input, other)
 
 
 class Clip(Function):

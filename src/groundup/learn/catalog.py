@@ -19,11 +19,17 @@ one file per phase or topic) holds one ``[[exercise]]`` table per exercise::
 lesson or topic) with ``[[group.item]]`` rows pointing to library ``paths``, exercises, a
 lesson and a milestone. An item whose library part does not exist is "not yet available".
 Exercises are linked through the item's ``paths``, and the lesson (unless given) is the
-first lesson of the track's ``course/`` folder that names one of those modules.
+first lesson of the track's ``course/`` folder that names one of those modules. An item's
+``id`` (what ``groundup learn done ID`` takes) is its code ("A1 ..." -> ``a1``, "Lesson 9:
+..." -> ``lesson-9``) or its title in lower case with dashes, unless given.
+
+The exercises are done in :func:`exercise_order`: the dependency graph of ``depends_on``,
+as close to a track's order as that graph allows.
 """
 
 from __future__ import annotations
 
+import heapq
 import os
 import re
 import tomllib
@@ -99,6 +105,7 @@ class Item:
     lesson: str = ""
     milestone: str = ""
     extra: dict = field(default_factory=dict, hash=False, compare=False)
+    id: str = ""
 
     @property
     def available(self) -> bool:
@@ -166,7 +173,34 @@ def _load_exercises(paths: tuple[Path, ...]) -> dict[str, Exercise]:
         for d in ex.depends_on:
             if d not in out:
                 raise GroundupError(f"{where[ex.id]}: exercise {ex.id!r} depends on unknown {d!r}")
+    cycle = _find_cycle({e.id: e.depends_on for e in out.values()})
+    if cycle:
+        raise GroundupError(
+            f"{where[cycle[0]]}: exercises depend on each other in a circle: {' -> '.join(cycle)}"
+        )
     return out
+
+
+def _find_cycle(graph: dict[str, tuple[str, ...]]) -> list[str]:
+    """A cycle of ``graph`` (node -> the nodes it depends on) as ``[a, b, ..., a]``, or ``[]``."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: finished
+    for root in graph:
+        if root in state:
+            continue
+        path, stack = [root], [iter(graph[root])]
+        state[root] = 1
+        while stack:  # iterative depth-first search: no recursion limit
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
+                return path[path.index(nxt) :] + [nxt]
+            elif nxt not in state:
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append(iter(graph[nxt]))
+    return []
 
 
 def exercise_files() -> tuple[Path, ...]:
@@ -195,6 +229,63 @@ def get_exercise(exercise_id: str) -> Exercise:
 def exercise_of_module(module: str) -> Exercise | None:
     """The exercise whose learner file is ``module``, if any."""
     return next((e for e in exercises().values() if module in e.modules), None)
+
+
+def exercise_order(track_id: str | None = None) -> list[str]:
+    """Every exercise, each after the ones it depends on, otherwise in the track's order.
+
+    Among the exercises whose prerequisites are all placed, the next is the one that
+    comes first in the track (``track_id``; without one, the catalogue). An exercise the
+    track does not list goes just before the first exercise that needs it or, needed by
+    none, just after its neighbour in the catalogue (and its prerequisites).
+
+    >>> order = exercise_order("implementation")
+    >>> order.index("momentum") < order.index("sgd") < order.index("adam")
+    True
+    """
+    exs = exercises()
+    catalogue = list(exs)
+    in_track: dict[str, int] = {}
+    if track_id is not None:
+        for it in get_track(track_id).items():
+            for e in it.exercises:
+                in_track.setdefault(e, len(in_track))
+    else:
+        in_track = {e: n for n, e in enumerate(catalogue)}
+    needed_by: dict[str, list[str]] = {e: [] for e in exs}
+    for ex in exs.values():
+        for d in ex.depends_on:
+            needed_by[d].append(ex.id)
+
+    # where each exercise would go by itself: its place in the track, or (not listed) one
+    # step after its neighbour in the catalogue
+    base: dict[str, tuple[int, int]] = {}
+    before = (-1, 0)
+    for e in catalogue:
+        base[e] = before = (in_track[e], 0) if e in in_track else (before[0], before[1] + 1)
+    keys: dict[str, tuple[int, int]] = {}
+
+    def key(e: str) -> tuple[int, int]:
+        # an exercise the track does not list moves up to the first exercise that needs
+        # it; this follows the graph towards its dependents, which has no cycle
+        if e not in keys:
+            keys[e] = base[e]
+            if e not in in_track and needed_by[e]:
+                keys[e] = min(base[e], *(key(d) for d in needed_by[e]))
+        return keys[e]
+
+    waiting = {e: len(ex.depends_on) for e, ex in exs.items()}
+    ready = [(key(e), catalogue.index(e), e) for e, n in waiting.items() if n == 0]
+    heapq.heapify(ready)
+    order: list[str] = []
+    while ready:
+        *_, e = heapq.heappop(ready)
+        order.append(e)
+        for d in needed_by[e]:
+            waiting[d] -= 1
+            if waiting[d] == 0:
+                heapq.heappush(ready, (key(d), catalogue.index(d), d))
+    return order
 
 
 LESSON_DIRS = {"six-month": "implementation"}
@@ -231,11 +322,26 @@ def _find_lesson(track_id: str, title: str, paths: tuple[str, ...]) -> str:
     return ""
 
 
+def item_id(title: str) -> str:
+    """An item's id from its title: its code (``a1``, ``lesson-9``) or the title as a slug.
+
+    >>> item_id("A1 introduction to mathematical notation"), item_id("Lesson 9: Tooling")
+    ('a1', 'lesson-9')
+    >>> item_id("Trust Region Policy Optimization (TRPO)")
+    'trust-region-policy-optimization-trpo'
+    """
+    m = re.match(r"([A-Ea-e]\d)\b|Lesson (\d+):", title)
+    if m:
+        return m[1].lower() if m[1] else f"lesson-{int(m[2])}"
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+
+
 @cache
 def _load_track(path: Path) -> Track:
     with path.open("rb") as f:
         raw = tomllib.load(f)
-    keys = {"title", "starred", "paths", "exercises", "lesson", "milestone"}
+    keys = {"title", "starred", "paths", "exercises", "lesson", "milestone", "id"}
+    seen: dict[str, str] = {}
     by_path: dict[str, list[str]] = {}
     for ex in exercises().values():
         for m in ex.modules:
@@ -252,8 +358,16 @@ def _load_track(path: Path) -> Track:
                 raise GroundupError(
                     f"{path}: item {it['title']!r} names unknown exercises {unknown}"
                 )
+            iid = it.get("id") or item_id(it["title"])
+            if iid in seen:
+                raise GroundupError(
+                    f"{path}: items {seen[iid]!r} and {it['title']!r} have the same id {iid!r}; "
+                    "give one an `id = ...`"
+                )
+            seen[iid] = it["title"]
             items.append(
                 Item(
+                    id=iid,
                     title=it["title"],
                     starred=bool(it.get("starred", False)),
                     paths=_tuple(it.get("paths", [])),

@@ -77,9 +77,9 @@ def test_init_start_check_fails_then_the_reference_passes_and_progress_is_done(w
     assert re.search(r"⬜ ⭐\s+Tensor Utils", out)
     code, out = cli("learn", "progress", "--markdown")
     md = (ws / "PROGRESS.md").read_text()
-    assert "| Month | Week | Focus Area | Papers to Read | Coding Task | Status | Notes |" in md
+    assert "| Part | Week | Focus Area | Papers to Read | Coding Task | Status | Notes |" in md
     assert re.search(r"\| ⭐ Math Utils \|\s*\| math-utils \| ✅ Done \|", md), md
-    assert "not yet available" in md  # e.g. the RNN cell, not written yet
+    assert "## 🔜 Coming" in md  # e.g. the RL agents, not written yet
 
     code, out = cli("learn", "solution", "math-utils")
     assert code == 0 and "groundup.utils.math_utils: yours is identical to the reference" in out

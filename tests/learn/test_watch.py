@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from groundup.learn import catalog
+from groundup.learn import catalog, progress
 from groundup.learn.watch import KEYS, next_exercise
 from groundup.learn.workspace import Workspace
 
@@ -68,6 +68,8 @@ def test_a_save_triggers_a_recheck_within_two_seconds(tmp_path: Path, mode: str)
         assert elapsed < 2.0, f"re-check started {elapsed:.2f} s after the save"
         tmux.wait_for("✅ seeding: all", timeout=240)
         assert ws.status("seeding") == "passed"
+        # the header is the one measure of progress that `groundup progress` shows too
+        tmux.wait_for(f"{progress.headline(ws)}   current: seeding", timeout=10)
         if mode == "poll":
             return
         tmux.run("send-keys", "-t", tmux.session, "h")

@@ -38,24 +38,36 @@ def init(
 def list_(
     track: str = typer.Option(None, "--track", help="Track id (default: the workspace's)."),
 ) -> None:
-    """Every exercise, in track order, with its status."""
+    """Every exercise, prerequisites first (then in track order), with its status."""
     from groundup.learn import catalog, progress
     from groundup.learn.overlay import find_workspace
 
     root = find_workspace()
-    data, order = {}, list(catalog.exercises())
+    data: dict = {}
     if root is not None:
-        from groundup.learn.watch import track_exercises
         from groundup.learn.workspace import Workspace
 
         ws = Workspace(root)
-        data = ws.load_progress()
-        order = track_exercises(ws)
-    for ex_id in order:
+        data = progress.load(ws)
+        track = track or ws.track
+    for ex_id in catalog.exercise_order(track or "implementation"):
         ex = catalog.get_exercise(ex_id)
         mark = {"passed": "✅", "started": "🟨"}.get(progress.exercise_state(data, ex_id), "⬜")
         deps = f"  (after {', '.join(ex.depends_on)})" if ex.depends_on else ""
         typer.echo(f"{mark} {ex_id:<20} {ex.title}{deps}")
+
+
+@app.command()
+def done(
+    item: str = typer.Argument(..., help="A reading item's id (shown by `groundup progress`)."),
+    undo: bool = typer.Option(False, "--undo", help="Take the mark back."),
+    track: str = typer.Option(None, "--track", help="Track id (default: the workspace's)."),
+) -> None:
+    """Mark a reading item (a lesson with no exercise) as done; exercises are done when they pass."""
+    from groundup.learn import catalog, progress
+
+    ws = _ws()
+    typer.echo(progress.mark_done(ws, catalog.get_track(track or ws.track), item, undo=undo))
 
 
 @app.command()
@@ -147,7 +159,7 @@ def hint(
 
 @app.command()
 def solution(
-    exercise: str = typer.Argument(..., help="Exercise id."),
+    exercise: str = typer.Argument(None, help="Exercise id (default: the current one)."),
     reveal: bool = typer.Option(False, "--reveal", help="Show it even before your code passes."),
 ) -> None:
     """The reference as a diff against your code (after a pass, or with --reveal)."""
@@ -157,6 +169,7 @@ def solution(
     from groundup.learn import catalog
 
     ws = _ws()
+    exercise = exercise or ws.current()
     ex = catalog.get_exercise(exercise)
     if ws.status(exercise) != "passed" and not reveal:
         raise GroundupError(
@@ -193,9 +206,12 @@ def export(file: str = typer.Argument(..., help="Where to write the progress (JS
     import json
     from pathlib import Path
 
+    from groundup.learn.progress import done_items
     from groundup.utils.atomic_io import atomic_write
 
-    data = _ws().load_progress()
+    ws = _ws()
+    data = ws.load_progress()
+    data["done"] = done_items(ws)  # the reading items marked done travel with it
     atomic_write(Path(file).resolve(), json.dumps(data, indent=2, sort_keys=True) + "\n")
     typer.echo(f"exported {len(data['exercises'])} exercises to {file}")
 
@@ -209,6 +225,7 @@ def import_(
     from pathlib import Path
 
     from groundup.errors import GroundupError
+    from groundup.learn.progress import done_items, save_done_items
 
     try:
         incoming = json.loads(Path(file).read_text(encoding="utf-8"))
@@ -224,6 +241,9 @@ def import_(
             data["exercises"][ex_id] = entry
     data["current"] = data.get("current") or incoming.get("current")
     ws.save_progress(data)
+    marked = done_items(ws)
+    if isinstance(incoming.get("done"), dict) and incoming["done"].keys() - marked.keys():
+        save_done_items(ws, {**incoming["done"], **marked})
     typer.echo(f"imported {len(entries)} exercises from {file}")
 
 

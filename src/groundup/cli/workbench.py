@@ -34,7 +34,10 @@ def check(
 
     console = Console(highlight=False)
     ws = Workspace.find()
-    ids = sorted(ws.load_progress()["exercises"]) if all_ else [exercise or ws.current()]
+    if all_:
+        ids = _recheck_all(ws, console)
+    else:
+        ids = [exercise or ws.current()]
     if not ids:
         raise GroundupError("nothing started yet: `groundup learn start EXERCISE`")
     failed, unchecked = [], []
@@ -54,6 +57,35 @@ def check(
         raise typer.Exit(2)
 
 
+def _recheck_all(ws, console) -> list[str]:
+    """What `check --all` re-checks: every exercise with files in the workspace (the files are
+    the record, so a lost or damaged progress.json is rebuilt from them)."""
+    from groundup.learn import catalog
+    from groundup.learn import progress as prog
+
+    kept = prog.recover(ws)
+    if kept is not None:
+        console.print(
+            f"{ws.progress_path.name} was damaged: kept as {kept.name}; "
+            "rebuilding it from your files",
+            markup=False,
+        )
+    data = ws.load_progress()
+    started = prog.started_exercises(ws)
+    ids = [
+        e
+        for e in started
+        if all(ws.learner_file(m).is_file() for m in catalog.get_exercise(e).modules)
+    ]
+    for ex_id in sorted((set(data["exercises"]) | set(started)) - set(ids)):
+        console.print(
+            f"{ex_id}: skipped (a file of yours is missing; `groundup learn start {ex_id}`)"
+        )
+    if ids and not data.get("current"):
+        ws.set_current(prog.most_recent(ws, ids))
+    return ids
+
+
 def progress(
     track: str = typer.Option(None, "--track", help="Track id (default: the workspace's)."),
     markdown: bool = typer.Option(False, "--markdown", help="Write PROGRESS.md in the workspace."),
@@ -68,10 +100,10 @@ def progress(
 
     ws = Workspace.find()
     t = catalog.get_track(track or ws.track)
-    data = ws.load_progress()
+    data = prog.load(ws)
     if markdown:
         path = ws.root / "PROGRESS.md"
-        atomic_write(path, prog.render_markdown(data, t))
+        atomic_write(path, prog.render_markdown(data, t, base=ws.root))
         typer.echo(f"wrote {path}")
         return
     Console().print(prog.render_table(data, t))

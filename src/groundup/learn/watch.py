@@ -95,11 +95,8 @@ class _Check:
 
 
 def track_exercises(ws: Workspace) -> list[str]:
-    """The exercises in the order of the workspace's track, then the rest in catalogue order."""
-    order: list[str] = []
-    for it in catalog.get_track(ws.track).items():
-        order += [e for e in it.exercises if e not in order]
-    return order + [e for e in catalog.exercises() if e not in order]
+    """Every exercise, prerequisites first, then in the order of the workspace's track."""
+    return catalog.exercise_order(ws.track)
 
 
 def next_exercise(ws: Workspace) -> str | None:
@@ -158,10 +155,7 @@ def watch(
     confirm_reset = ""  # the exercise `r` asked about, until the next key answers
 
     def header() -> None:
-        data = ws.load_progress()
-        order = track_exercises(ws)
-        done = sum(progress.exercise_state(data, e) == "passed" for e in order)
-        console.rule(f"{ws.track}: {progress.bar(done, len(order))}   current: {ws.current()}")
+        console.rule(f"{progress.headline(ws)}   current: {ws.current()}")
 
     def halt(reason: str) -> None:
         """Stop the running check (before anything else writes the progress file)."""

@@ -124,8 +124,9 @@ class Workspace:
             return {"format": FORMAT, "current": None, "exercises": {}}
         except json.JSONDecodeError as e:
             raise GroundupError(
-                f"{self.progress_path} is not valid JSON ({e}); restore it with "
-                "`groundup learn import FILE` or delete it and run `groundup check --all`"
+                f"{self.progress_path} is not valid JSON ({e}): rebuild it from your files with "
+                "`groundup check --all` (the damaged file is kept beside it), or restore a copy "
+                "with `groundup learn import FILE`"
             ) from e
         data.setdefault("exercises", {})
         data.setdefault("current", None)

@@ -111,7 +111,8 @@ def test_a_reading_item_is_marked_done_and_taken_back(ws: Path, tmp_path: Path) 
     assert code == 1 and "done when its exercises pass: `groundup check arithmetic-backward`" in out
     code, out = cli("learn", "done", "a1")  # the workspace's track is implementation
     assert code == 1 and "it is in formulas (`--track formulas`)" in out
-    code, out = cli("learn", "done", "d1", "--track", "formulas")
+    t, item = next((t, c) for t in catalog.tracks().values() for c in counts(t)[1])
+    code, out = cli("learn", "done", item.id, "--track", t.id)
     assert code == 1 and "not yet available" in out
     code, out = cli("learn", "done", "zz", "--track", "formulas")
     assert code == 1 and "its reading items: a1," in out

@@ -32,6 +32,7 @@ CASES = {
     "seq2seq-dates": {},
     "vit-mnist": {"epochs": "2"},
     "gpt-shakespeare": {},
+    "frozenlake-tabular": {},
 }
 # wall-clock figures differ between any two runs
 TIMES = {"time", "seconds", "run_dir", "images_per_second", "train_seconds"}

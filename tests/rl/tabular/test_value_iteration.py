@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from groundup.rl.tabular import (
+    finite_horizon_return,
     policy_evaluation,
     policy_iteration,
     q_from_v,
@@ -61,6 +62,9 @@ def test_frozenlake_slippery_optimum_is_reached(frozenlake):
     # Gymnasium registers FrozenLake-v1 with a 100-step limit; its documented optimum is 0.74
     p = success_probability(P, D, R, policy, start=0, horizon=100)
     assert 0.735 <= p <= 0.75, p
+    assert finite_horizon_return(P, R, D, policy, start=0, horizon=100) == pytest.approx(
+        p, abs=1e-12
+    )
     # and a simulated check through the real environment
     env = gym.make("FrozenLake-v1", is_slippery=True)
     wins, (s, _) = 0.0, env.reset(seed=0)

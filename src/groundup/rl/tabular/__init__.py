@@ -2,6 +2,7 @@
 
 from groundup.rl.tabular.q_learning import epsilon_greedy, evaluate_greedy, q_learning, sarsa
 from groundup.rl.tabular.value_iteration import (
+    finite_horizon_return,
     greedy_policy,
     policy_evaluation,
     policy_iteration,
@@ -13,6 +14,7 @@ from groundup.rl.tabular.value_iteration import (
 __all__ = [
     "epsilon_greedy",
     "evaluate_greedy",
+    "finite_horizon_return",
     "greedy_policy",
     "policy_evaluation",
     "policy_iteration",

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "finite_horizon_return",
     "greedy_policy",
     "policy_evaluation",
     "policy_iteration",
@@ -173,3 +174,25 @@ def policy_iteration(
             return V, policy
         policy = np.where(better, greedy_policy(Q), policy)
     raise RuntimeError(f"policy iteration did not converge in {max_iterations} iterations")
+
+
+def finite_horizon_return(
+    P: np.ndarray, R: np.ndarray, D: np.ndarray, policy: np.ndarray, start: int, horizon: int
+) -> float:
+    r"""The exact expected undiscounted return of ``policy`` from ``start`` within ``horizon`` steps.
+
+    Propagates the probability of still being in the episode: $p_{k+1} = p_k P_\pi^{\text{cont}}$,
+    collecting $p_k\,r_\pi$ each step. On FrozenLake (reward 1 at the goal only) it is the
+    success probability under Gymnasium's time limit — what simulated episodes estimate.
+    """
+    S = P.shape[0]
+    idx = np.arange(S)
+    P_pi, R_pi, D_pi = P[idx, policy], R[idx, policy], D[idx, policy]
+    r_pi = (P_pi * R_pi).sum(-1)
+    alive = np.zeros(S)
+    alive[start] = 1.0
+    total = 0.0
+    for _ in range(horizon):
+        total += float(alive @ r_pi)
+        alive = alive @ (P_pi * (1.0 - D_pi))
+    return total

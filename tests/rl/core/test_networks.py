@@ -143,3 +143,19 @@ def test_orthogonal_init_is_seeded():
     a = orthogonal_init_(ValueFunction(3, (8,), generator=rng(0)), generator=rng(5))
     b = orthogonal_init_(ValueFunction(3, (8,), generator=rng(1)), generator=rng(5))
     assert all(np.array_equal(sd(a)[k], sd(b)[k]) for k in a.state_dict())
+
+
+def test_policy_for_picks_the_distribution_from_the_action_space():
+    import gymnasium as gym
+
+    from groundup.rl.core import clip_to_space, policy_for
+
+    obs = gym.spaces.Box(-1, 1, (3,), np.float32)
+    assert isinstance(policy_for(obs, gym.spaces.Discrete(2), (8,), "PPO"), CategoricalPolicy)
+    box = gym.spaces.Box(-2, 2, (1,), np.float32)
+    assert isinstance(policy_for(obs, box, (8,), "PPO"), GaussianPolicy)
+    np.testing.assert_array_equal(clip_to_space(np.array([[3.0], [-0.5]]), box), [[2.0], [-0.5]])
+    with pytest.raises(ValueError, match="A2C needs a Discrete or Box action space"):
+        policy_for(obs, gym.spaces.MultiBinary(3), (8,), "A2C")
+    with pytest.raises(ValueError, match="REINFORCE needs a flat Box observation space"):
+        policy_for(gym.spaces.Discrete(4), box, (8,), "REINFORCE")

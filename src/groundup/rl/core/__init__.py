@@ -8,7 +8,9 @@ from groundup.rl.core.policies import (
     DeterministicPolicy,
     GaussianPolicy,
     SquashedGaussianPolicy,
+    clip_to_space,
     orthogonal_init_,
+    policy_for,
 )
 from groundup.rl.core.replay_buffer import ReplayBatch, ReplayBuffer
 from groundup.rl.core.value_functions import (
@@ -34,11 +36,13 @@ __all__ = [
     "TanhGaussian",
     "TwinQFunction",
     "ValueFunction",
+    "clip_to_space",
     "discounted_returns",
     "gae",
     "hard_update",
     "normalize_advantages",
     "orthogonal_init_",
+    "policy_for",
     "polyak_update",
     "td_residual",
 ]

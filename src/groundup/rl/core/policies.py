@@ -43,7 +43,9 @@ __all__ = [
     "DeterministicPolicy",
     "GaussianPolicy",
     "SquashedGaussianPolicy",
+    "clip_to_space",
     "orthogonal_init_",
+    "policy_for",
 ]
 
 
@@ -190,3 +192,37 @@ class DeterministicPolicy(Module):
     def forward(self, obs: Tensor) -> Tensor:
         f = self.net(_check_obs(obs, self.obs_dim, "DeterministicPolicy"))
         return f.tanh() * Tensor(self.scale) + Tensor(self.bias)
+
+
+def policy_for(
+    observation_space: Any,
+    action_space: Any,
+    hidden_sizes: Sequence[int],
+    who: str,
+    log_std_init: float = 0.0,
+    generator: np.random.Generator | None = None,
+) -> CategoricalPolicy | GaussianPolicy:
+    """The on-policy agents' policy for a Gymnasium env: categorical for ``Discrete`` actions,
+    a diagonal Gaussian for ``Box`` ones; a clear error naming ``who`` for anything else."""
+    import gymnasium as gym
+
+    if not isinstance(observation_space, gym.spaces.Box) or len(observation_space.shape) != 1:
+        raise ValueError(f"{who} needs a flat Box observation space, got {observation_space}")
+    obs_dim = observation_space.shape[0]
+    if isinstance(action_space, gym.spaces.Discrete):
+        return CategoricalPolicy(obs_dim, int(action_space.n), hidden_sizes, generator=generator)
+    if isinstance(action_space, gym.spaces.Box):
+        return GaussianPolicy(
+            obs_dim,
+            action_space.shape[0],
+            hidden_sizes,
+            log_std_init=log_std_init,
+            generator=generator,
+        )
+    raise ValueError(f"{who} needs a Discrete or Box action space, got {action_space}")
+
+
+def clip_to_space(action: np.ndarray, action_space: Any) -> np.ndarray:
+    """What the env receives: a Gaussian's unbounded sample clipped to a ``Box``; discrete as is."""
+    low, high = getattr(action_space, "low", None), getattr(action_space, "high", None)
+    return action if low is None else np.clip(action, low, high)

@@ -31,7 +31,7 @@ from groundup.foundations.computational_graph import Tensor
 from groundup.optimization.gradient_utils.clipping import clip_grad_norm_
 from groundup.optimization.optimizers.rmsprop import RMSprop
 from groundup.rl.core.envs import evaluate_policy, make_vector_env
-from groundup.rl.core.policies import CategoricalPolicy, GaussianPolicy
+from groundup.rl.core.policies import clip_to_space, policy_for
 from groundup.rl.core.rollout_buffer import RolloutCollector
 from groundup.rl.core.value_functions import ValueFunction
 
@@ -112,22 +112,10 @@ class A2C:
         self.env_source = env_fn or cfg.env_id
         self.envs = make_vector_env(self.env_source, cfg.num_envs, seed=cfg.seed)
         obs_space, act_space = self.envs.single_observation_space, self.envs.single_action_space
-        if not isinstance(obs_space, gym.spaces.Box) or len(obs_space.shape) != 1:
-            raise ValueError(f"A2C needs a flat Box observation space, got {obs_space}")
         rng = np.random.default_rng([cfg.seed, 0])
-        obs_dim = obs_space.shape[0]
         self.discrete = isinstance(act_space, gym.spaces.Discrete)
-        if self.discrete:
-            self.policy = CategoricalPolicy(
-                obs_dim, int(act_space.n), cfg.hidden_sizes, generator=rng
-            )
-        elif isinstance(act_space, gym.spaces.Box):
-            self.low, self.high = act_space.low, act_space.high
-            self.policy = GaussianPolicy(
-                obs_dim, act_space.shape[0], cfg.hidden_sizes, generator=rng
-            )
-        else:
-            raise ValueError(f"A2C needs a Discrete or Box action space, got {act_space}")
+        self.policy = policy_for(obs_space, act_space, cfg.hidden_sizes, "A2C", generator=rng)
+        obs_dim = obs_space.shape[0]
         self.value = ValueFunction(obs_dim, cfg.hidden_sizes, generator=rng)
         self.params = list(self.policy.parameters()) + list(self.value.parameters())
         self.optimizer = RMSprop(self.params, lr=cfg.learning_rate, alpha=0.99, eps=1e-5)
@@ -144,7 +132,7 @@ class A2C:
         self.global_step = 0
 
     def _env_action(self, a: np.ndarray) -> np.ndarray:
-        return a if self.discrete else np.clip(a, self.low, self.high)
+        return a if self.discrete else clip_to_space(a, self.envs.single_action_space)
 
     def act(self, obs: np.ndarray, deterministic: bool = True) -> Any:
         with no_grad():

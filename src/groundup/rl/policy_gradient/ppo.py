@@ -39,7 +39,7 @@ from groundup.foundations.computational_graph import Tensor
 from groundup.optimization.gradient_utils.clipping import clip_grad_norm_
 from groundup.optimization.optimizers.adam import Adam
 from groundup.rl.core.envs import evaluate_policy, make_vector_env
-from groundup.rl.core.policies import CategoricalPolicy, GaussianPolicy
+from groundup.rl.core.policies import clip_to_space, policy_for
 from groundup.rl.core.rollout_buffer import Rollout, RolloutCollector
 from groundup.rl.core.value_functions import ValueFunction
 
@@ -180,26 +180,12 @@ class PPO:
         self.env_source = env_fn or cfg.env_id
         self.envs = make_vector_env(self.env_source, cfg.num_envs, seed=cfg.seed)
         obs_space, act_space = self.envs.single_observation_space, self.envs.single_action_space
-        if not isinstance(obs_space, gym.spaces.Box) or len(obs_space.shape) != 1:
-            raise ValueError(f"PPO needs a flat Box observation space, got {obs_space}")
-        self.discrete = isinstance(act_space, gym.spaces.Discrete)
-        if not self.discrete and not isinstance(act_space, gym.spaces.Box):
-            raise ValueError(f"PPO needs a Discrete or Box action space, got {act_space}")
-        obs_dim = obs_space.shape[0]
         rng = np.random.default_rng([cfg.seed, 0])
-        if self.discrete:
-            self.policy = CategoricalPolicy(
-                obs_dim, int(act_space.n), cfg.hidden_sizes, generator=rng
-            )
-        else:
-            self.low, self.high = act_space.low, act_space.high
-            self.policy = GaussianPolicy(
-                obs_dim,
-                act_space.shape[0],
-                cfg.hidden_sizes,
-                log_std_init=cfg.log_std_init,
-                generator=rng,
-            )
+        self.discrete = isinstance(act_space, gym.spaces.Discrete)
+        self.policy = policy_for(
+            obs_space, act_space, cfg.hidden_sizes, "PPO", cfg.log_std_init, generator=rng
+        )
+        obs_dim = obs_space.shape[0]
         self.value = ValueFunction(obs_dim, cfg.hidden_sizes, generator=rng)
         self.optimizer = Adam(
             list(self.policy.parameters()) + list(self.value.parameters()),
@@ -222,7 +208,7 @@ class PPO:
     # ------------------------------------------------------------------ acting
     def _env_action(self, action: np.ndarray) -> np.ndarray:
         # the Gaussian's samples are unbounded; the env gets them clipped to its box
-        return action if self.discrete else np.clip(action, self.low, self.high)
+        return clip_to_space(action, self.envs.single_action_space)
 
     def act(self, obs: np.ndarray, deterministic: bool = True) -> Any:
         """The action for one observation (the mode when ``deterministic``)."""

@@ -34,7 +34,7 @@ from groundup.foundations.computational_graph import Tensor
 from groundup.optimization.optimizers.adam import Adam
 from groundup.rl.core.advantages import discounted_returns
 from groundup.rl.core.envs import evaluate_policy, make_env
-from groundup.rl.core.policies import CategoricalPolicy, GaussianPolicy
+from groundup.rl.core.policies import clip_to_space, policy_for
 from groundup.rl.core.value_functions import ValueFunction
 
 __all__ = ["REINFORCE", "REINFORCEConfig", "reinforce_loss"]
@@ -94,22 +94,10 @@ class REINFORCE:
         self.env_source = env_fn or cfg.env_id
         self.env = make_env(self.env_source)
         obs_space, act_space = self.env.observation_space, self.env.action_space
-        if not isinstance(obs_space, gym.spaces.Box) or len(obs_space.shape) != 1:
-            raise ValueError(f"REINFORCE needs a flat Box observation space, got {obs_space}")
         rng = np.random.default_rng([cfg.seed, 0])
-        obs_dim = obs_space.shape[0]
         self.discrete = isinstance(act_space, gym.spaces.Discrete)
-        if self.discrete:
-            self.policy = CategoricalPolicy(
-                obs_dim, int(act_space.n), cfg.hidden_sizes, generator=rng
-            )
-        elif isinstance(act_space, gym.spaces.Box):
-            self.low, self.high = act_space.low, act_space.high
-            self.policy = GaussianPolicy(
-                obs_dim, act_space.shape[0], cfg.hidden_sizes, generator=rng
-            )
-        else:
-            raise ValueError(f"REINFORCE needs a Discrete or Box action space, got {act_space}")
+        self.policy = policy_for(obs_space, act_space, cfg.hidden_sizes, "REINFORCE", generator=rng)
+        obs_dim = obs_space.shape[0]
         self.value = ValueFunction(obs_dim, cfg.hidden_sizes, generator=rng)
         self.optimizer = Adam(self.policy.parameters(), lr=cfg.learning_rate)
         self.value_optimizer = Adam(self.value.parameters(), lr=cfg.value_lr)
@@ -118,7 +106,7 @@ class REINFORCE:
         self._seed = cfg.seed
 
     def _env_action(self, a: np.ndarray) -> Any:
-        return int(a) if self.discrete else np.clip(a, self.low, self.high)
+        return int(a) if self.discrete else clip_to_space(a, self.env.action_space)
 
     def act(self, obs: np.ndarray, deterministic: bool = True) -> Any:
         with no_grad():

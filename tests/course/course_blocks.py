@@ -70,6 +70,7 @@ CONVERTED = [
     "implementation/04-losses-and-optimisers.md",
     "implementation/05-normalisation-dropout-schedules.md",
     "implementation/06-linear-and-logistic-regression.md",
+    "implementation/08-clustering-reduction-naive-bayes.md",
     "implementation/09-convolution-and-pooling.md",
     "implementation/10-recurrent-networks.md",
     "implementation/12-attention-and-transformers.md",

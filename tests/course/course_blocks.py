@@ -62,6 +62,11 @@ def references(text: str) -> list[tuple[int, str]]:
 CONVERTED = [
     "TEMPLATE.md",
     "alignment/04-llm-training-pipeline.md",
+    "formulas/a1-notation.md",
+    "formulas/a2-linear-algebra.md",
+    "formulas/a3-probability-statistics.md",
+    "formulas/a4-calculus.md",
+    "formulas/b1-embeddings-cosine-similarity.md",
     "formulas/b2-attention.md",
     "formulas/c1-loss-functions.md",
     "implementation/01-numerics-and-metrics.md",

@@ -157,3 +157,18 @@ def test_list_says_corrupt_for_a_truncated_cache_file(tmp_path, _cache):
     assert "tiny-shakespeare: the cached files are truncated or wrong" in listing
     info = runner.invoke(app, ["data", "info", "tiny-shakespeare"]).output
     assert "not UTF-8 text" in info and "The cached copy of tiny-shakespeare is damaged" in info
+
+
+def test_feature_net_trains_once_then_reports_the_cached_file(monkeypatch, _cache):
+    from groundup.generative.evaluation import feature_net
+
+    monkeypatch.setattr(feature_net, "EPOCHS", 1)
+    monkeypatch.setattr(feature_net, "_LOADED", {})
+    first = runner.invoke(app, ["data", "feature-net"])
+    assert first.exit_code == 0, first.output
+    assert "epoch 1/1" in first.output and "trained in" in first.output
+    path = _cache / "models" / feature_net.FILENAME
+    assert path.is_file() and str(path) in first.output.replace("\n", "")
+    again = runner.invoke(app, ["data", "feature-net"])
+    assert again.exit_code == 0, again.output
+    assert again.output.startswith("cached: ") and "epoch" not in again.output

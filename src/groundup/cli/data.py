@@ -123,3 +123,23 @@ def add(
     for w in caught:
         typer.echo(f"warning: {w.message}", err=True)
     typer.echo(f"{name}: added from {source} to {folder}: {data.summary(name)}")
+
+
+@app.command("feature-net")
+def feature_net(
+    retrain: bool = typer.Option(
+        False, "--retrain", help="Train again and replace the cached file."
+    ),
+) -> None:
+    """Train (once) and cache the LeNet whose features FD and precision/recall use."""
+    from groundup.generative.evaluation import feature_network, feature_network_path
+
+    path = feature_network_path()
+    if path.exists() and not retrain:
+        _, meta = feature_network()
+        typer.echo(f"cached: {path} (test accuracy {meta['test_accuracy']:.4f})")
+        return
+    _, meta = feature_network(retrain=True, log=typer.echo)
+    typer.echo(
+        f"trained in {meta['seconds']} s, test accuracy {meta['test_accuracy']:.4f}; cached in {path}"
+    )

@@ -1,0 +1,7 @@
+"""Generative models (Phases 7-8 of the implementation curriculum) and their evaluation.
+
+* ``autoencoders/``: the autoencoder, VAE, conditional VAE and VQ-VAE;
+* ``gans/``: GAN, DCGAN, WGAN-GP and the conditional GAN;
+* ``evaluation/``: Fréchet distance, precision/recall and class metrics on features of a
+  LeNet the project trains itself (:mod:`groundup.generative.evaluation`).
+"""

@@ -289,3 +289,112 @@ def test_checkpoint_keys_that_are_numpy_argument_names(tmp_path) -> None:
     assert list(back) == ["file", "allow_pickle"]
     assert np.array_equal(back["file"].data, state["file"])
     assert back["allow_pickle"].dtype == np.float32
+
+
+# ---------------------------------------------------------------- hooks, as torch.nn.Module's
+
+
+def _twin_linears() -> tuple[nn.Linear, torch.nn.Linear]:
+    """A groundup Linear and a torch Linear with the same float64 weights."""
+    g = nn.Linear(3, 2, generator=np.random.default_rng(0)).double()
+    t = torch.nn.Linear(3, 2).double()
+    with torch.no_grad():
+        t.weight.copy_(torch.from_numpy(g.weight.data))
+        t.bias.copy_(torch.from_numpy(g.bias.data))
+    return g, t
+
+
+def _register_all(m, log: list[str]) -> list:
+    """The same five hooks on either library: replacements compose in registration order."""
+    return [
+        m.register_forward_pre_hook(lambda mod, args: log.append("pre1") or (args[0] * 2,)),
+        m.register_forward_pre_hook(lambda mod, args: log.append("pre2") or args[0] + 1),
+        m.register_forward_hook(lambda mod, args, out: log.append("post1") or out * 3),
+        m.register_forward_hook(lambda mod, args, out: log.append("post2")),  # reads only
+        m.register_forward_hook(
+            lambda mod, args, out: log.append("post0") or out - 5, prepend=True
+        ),
+    ]
+
+
+def test_hooks_order_and_replacement_match_torch() -> None:
+    g, t = _twin_linears()
+    x = np.random.default_rng(1).standard_normal((4, 3))
+    log_g: list[str] = []
+    log_t: list[str] = []
+    handles_g = _register_all(g, log_g)
+    handles_t = _register_all(t, log_t)
+    out_g = g(Tensor(x))
+    out_t = t(torch.from_numpy(x))
+    assert log_g == log_t == ["pre1", "pre2", "post0", "post1", "post2"]
+    assert_close(out_g, out_t.detach().numpy(), rtol=1e-12, atol=1e-12)
+    # ((W(2x + 1) + b) - 5) * 3: the hooks really replaced the values
+    expected = ((2 * x + 1) @ g.weight.data.T + g.bias.data - 5) * 3
+    assert np.allclose(out_g.data, expected, rtol=1e-12, atol=1e-12)
+    # removing one hook in the middle: the others keep their order, the removed one is silent
+    handles_g[2].remove()
+    handles_t[2].remove()
+    log_g.clear()
+    log_t.clear()
+    assert_close(g(Tensor(x)), t(torch.from_numpy(x)).detach().numpy(), rtol=1e-12, atol=1e-12)
+    assert log_g == log_t == ["pre1", "pre2", "post0", "post2"]
+    for h in handles_g:
+        h.remove()
+    h = handles_g[0]
+    h.remove()  # removing twice is harmless, as in torch
+    assert not g._forward_hooks and not g._forward_pre_hooks
+    assert np.array_equal(g(Tensor(x)).data, x @ g.weight.data.T + g.bias.data)
+
+
+def test_a_hook_returning_its_input_changes_nothing_and_gradients_flow() -> None:
+    from groundup.architectures.lenet import LeNet5
+
+    net = LeNet5(generator=np.random.default_rng(0))
+    x = Tensor(np.random.default_rng(1).standard_normal((2, 1, 28, 28)).astype(np.float32))
+    ref = net(x).data.copy()
+    handles = [m.register_forward_hook(lambda mod, args, out: out) for m in net.modules()]
+    handles += [m.register_forward_pre_hook(lambda mod, args: args) for m in net.modules()]
+    assert np.array_equal(net(x).data, ref)  # bit for bit
+    x.requires_grad_(True)
+    net(x).sum().backward()
+    assert x.grad is not None and np.abs(x.grad.data).sum() > 0
+    for h in handles:
+        h.remove()
+
+
+def test_hook_handle_is_a_context_manager_and_kwargs_hooks() -> None:
+    g, _ = _twin_linears()
+    x = np.ones((1, 3))
+    seen = []
+    with g.register_forward_hook(lambda mod, args, out: seen.append(out.shape)):
+        g(Tensor(x))
+    g(Tensor(x))
+    assert seen == [(1, 2)]  # fired inside the block only
+
+    # with_kwargs: the hook sees keyword arguments and may replace them (torch's contract)
+    class Scale(nn.Module):
+        def forward(self, x, *, factor=1.0):
+            return x * factor
+
+    class TScale(torch.nn.Module):
+        def forward(self, x, *, factor=1.0):
+            return x * factor
+
+    results = []
+    for m, wrap in ((Scale(), Tensor), (TScale(), torch.from_numpy)):
+        m.register_forward_pre_hook(
+            lambda mod, args, kwargs: (args, {"factor": kwargs["factor"] * 10}), with_kwargs=True
+        )
+        m.register_forward_hook(
+            lambda mod, args, kwargs, out: out + kwargs["factor"], with_kwargs=True
+        )
+        results.append(
+            np.asarray(m(wrap(x), factor=2.0).data if wrap is Tensor else m(wrap(x), factor=2.0))
+        )
+    assert np.array_equal(results[0], results[1]) and results[0][0, 0] == 40.0
+    bad = Scale()
+    bad.register_forward_pre_hook(lambda mod, args, kwargs: 3, with_kwargs=True)
+    with pytest.raises(RuntimeError, match=r"with_kwargs=True must return None or a tuple"):
+        bad(Tensor(x))
+    with pytest.raises(TypeError, match="hook must be callable"):
+        g.register_forward_hook(None)

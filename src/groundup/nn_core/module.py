@@ -66,17 +66,30 @@ IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_k
 
 
 class RemovableHandle:
-    """Returned by ``register_forward_hook``: ``handle.remove()`` unregisters the hook."""
+    """Returned by ``register_forward_hook``: ``handle.remove()`` unregisters the hook.
+
+    Also a context manager, as PyTorch's: ``with m.register_forward_hook(f): ...``
+    removes the hook on leaving the block.
+    """
 
     _next_id = 0
 
-    def __init__(self, hooks: dict[int, Callable[..., Any]]) -> None:
+    def __init__(self, hooks: dict[int, Callable[..., Any]], *extra: dict[int, Any]) -> None:
         self.hooks = hooks
+        self.extra = extra  # per-hook flags (with_kwargs) kept beside the hook
         self.id = RemovableHandle._next_id
         RemovableHandle._next_id += 1
 
     def remove(self) -> None:
         self.hooks.pop(self.id, None)
+        for d in self.extra:
+            d.pop(self.id, None)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()
 
 
 def _as_buffer(value: Any) -> Tensor | None:
@@ -111,6 +124,8 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_forward_hooks", OrderedDict())
         object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_hooks_with_kwargs", {})
+        object.__setattr__(self, "_forward_pre_hooks_with_kwargs", {})
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(
@@ -118,30 +133,74 @@ class Module:
         )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        # no hook registered: one truth test, then forward (hooks cost nothing unused)
         if not (self._forward_hooks or self._forward_pre_hooks):
             return self.forward(*args, **kwargs)
-        for hook in list(self._forward_pre_hooks.values()):
-            new = hook(self, args)
-            if new is not None:
-                args = new if isinstance(new, tuple) else (new,)
+        return self._call_with_hooks(args, kwargs)
+
+    def _call_with_hooks(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        # PyTorch's order: pre-hooks in registration order, forward, then forward hooks;
+        # a hook returning None leaves the value, anything else replaces it
+        with_kwargs = self.__dict__.get("_forward_pre_hooks_with_kwargs", {})
+        for hook_id, hook in list(self._forward_pre_hooks.items()):
+            if hook_id in with_kwargs:
+                new = hook(self, args, kwargs)
+                if new is not None:
+                    if not (isinstance(new, tuple) and len(new) == 2):
+                        raise RuntimeError(
+                            "forward pre-hook registered with_kwargs=True must return None "
+                            f"or a tuple (new_args, new_kwargs), got {type(new).__name__}"
+                        )
+                    args, kwargs = new
+            else:
+                new = hook(self, args)
+                if new is not None:
+                    args = new if isinstance(new, tuple) else (new,)
         out = self.forward(*args, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            new = hook(self, args, out)
+        with_kwargs = self.__dict__.get("_forward_hooks_with_kwargs", {})
+        for hook_id, hook in list(self._forward_hooks.items()):
+            new = hook(self, args, kwargs, out) if hook_id in with_kwargs else hook(self, args, out)
             if new is not None:
                 out = new
         return out
 
-    def register_forward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
-        """Call ``hook(module, args, output)`` after each forward; a non-None return replaces the output."""
-        handle = RemovableHandle(self._forward_hooks)
-        self._forward_hooks[handle.id] = hook
+    def _add_hook(
+        self, store: str, hook: Callable[..., Any], prepend: bool, with_kwargs: bool
+    ) -> RemovableHandle:
+        if not callable(hook):
+            raise TypeError(f"hook must be callable, got {type(hook).__name__}")
+        hooks = self.__dict__[store]
+        # modules unpickled from before the flag existed lack it: create on first use
+        flags = self.__dict__.setdefault(store + "_with_kwargs", {})
+        handle = RemovableHandle(hooks, flags)
+        hooks[handle.id] = hook
+        if with_kwargs:
+            flags[handle.id] = True
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
         return handle
 
-    def register_forward_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
-        """Call ``hook(module, args)`` before each forward; a non-None return replaces the args."""
-        handle = RemovableHandle(self._forward_pre_hooks)
-        self._forward_pre_hooks[handle.id] = hook
-        return handle
+    def register_forward_hook(
+        self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False
+    ) -> RemovableHandle:
+        """Call ``hook(module, args, output)`` after each forward; a non-None return replaces the output.
+
+        ``args`` are the positional inputs (after any pre-hook). With ``with_kwargs`` the
+        hook is ``hook(module, args, kwargs, output)``. Hooks run in registration order;
+        ``prepend=True`` puts this one first. ``handle.remove()`` unregisters it.
+        """
+        return self._add_hook("_forward_hooks", hook, prepend, with_kwargs)
+
+    def register_forward_pre_hook(
+        self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False
+    ) -> RemovableHandle:
+        """Call ``hook(module, args)`` before each forward; a non-None return replaces the args.
+
+        A return value that is not a tuple becomes the single argument. With
+        ``with_kwargs`` the hook is ``hook(module, args, kwargs)`` and returns ``None`` or
+        ``(args, kwargs)``.
+        """
+        return self._add_hook("_forward_pre_hooks", hook, prepend, with_kwargs)
 
     # ------------------------------------------------------------------ registration
     def _check_name(self, kind: str, name: Any) -> None:

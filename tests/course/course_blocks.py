@@ -77,6 +77,7 @@ CONVERTED = [
     "implementation/04-losses-and-optimisers.md",
     "implementation/05-normalisation-dropout-schedules.md",
     "implementation/06-linear-and-logistic-regression.md",
+    "implementation/07-svm-trees-knn.md",
     "implementation/08-clustering-reduction-naive-bayes.md",
     "implementation/09-convolution-and-pooling.md",
     "implementation/10-recurrent-networks.md",

@@ -81,5 +81,6 @@ CONVERTED = [
     "implementation/08-clustering-reduction-naive-bayes.md",
     "implementation/09-convolution-and-pooling.md",
     "implementation/10-recurrent-networks.md",
+    "implementation/11-cnn-architectures.md",
     "implementation/12-attention-and-transformers.md",
 ]

@@ -83,4 +83,5 @@ CONVERTED = [
     "implementation/10-recurrent-networks.md",
     "implementation/11-cnn-architectures.md",
     "implementation/12-attention-and-transformers.md",
+    "implementation/13-tokenisation-and-gpt.md",
 ]

@@ -84,4 +84,6 @@ CONVERTED = [
     "implementation/11-cnn-architectures.md",
     "implementation/12-attention-and-transformers.md",
     "implementation/13-tokenisation-and-gpt.md",
+    "study-guide/cnn-resnet.md",
+    "study-guide/neural-networks.md",
 ]

@@ -85,5 +85,6 @@ CONVERTED = [
     "implementation/12-attention-and-transformers.md",
     "implementation/13-tokenisation-and-gpt.md",
     "study-guide/cnn-resnet.md",
+    "study-guide/gpt-transformer.md",
     "study-guide/neural-networks.md",
 ]

@@ -61,6 +61,8 @@ def references(text: str) -> list[tuple[int, str]]:
 #: added here when it is converted; the list only grows.
 CONVERTED = [
     "TEMPLATE.md",
+    "alignment/01-ml-foundations.md",
+    "alignment/02-deep-learning-essentials.md",
     "alignment/04-llm-training-pipeline.md",
     "formulas/a1-notation.md",
     "formulas/a2-linear-algebra.md",

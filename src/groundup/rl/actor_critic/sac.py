@@ -20,7 +20,6 @@ $10^{-3}$, batch 256, $\tau = 0.005$, $\gamma = 0.99$, one update per step from 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +30,7 @@ import numpy as np
 from groundup.foundations.autograd import no_grad
 from groundup.foundations.computational_graph import Tensor
 from groundup.optimization.optimizers.adam import Adam
-from groundup.rl.core.envs import evaluate_policy, make_env
+from groundup.rl.core.off_policy import OffPolicyAgent, TensorState
 from groundup.rl.core.policies import SquashedGaussianPolicy
 from groundup.rl.core.replay_buffer import ReplayBuffer
 from groundup.rl.core.value_functions import TwinQFunction, hard_update, polyak_update
@@ -93,22 +92,18 @@ def sac_temperature_loss(log_alpha: Tensor, log_probs: np.ndarray, target_entrop
     # END SOLUTION
 
 
-class SAC:
+class SAC(OffPolicyAgent):
     """The SAC agent: ``SAC(SACConfig(...)).learn()`` trains it; ``act`` runs the mean action."""
+
+    name = "SAC"
 
     def __init__(
         self, config: SACConfig | None = None, env_fn: Callable[[], gym.Env] | None = None
     ) -> None:
         self.config = cfg = config or SACConfig()
-        self.env_source = env_fn or cfg.env_id
-        self.envs = gym.vector.SyncVectorEnv([lambda: make_env(self.env_source)])
-        obs_space, act_space = self.envs.single_observation_space, self.envs.single_action_space
-        if not isinstance(act_space, gym.spaces.Box):
-            raise ValueError(
-                f"SAC needs a Box action space, got {act_space}: for discrete actions use DQN or PPO"
-            )
-        if not isinstance(obs_space, gym.spaces.Box) or len(obs_space.shape) != 1:
-            raise ValueError(f"SAC needs a flat Box observation space, got {obs_space}")
+        obs_space, act_space = self._init_env(
+            env_fn or cfg.env_id, gym.spaces.Box, "for discrete actions use DQN or PPO"
+        )
         obs_dim, self.action_dim = obs_space.shape[0], act_space.shape[0]
         self.low, self.high = act_space.low.astype(np.float32), act_space.high.astype(np.float32)
         rng = np.random.default_rng([cfg.seed, 0])
@@ -134,11 +129,18 @@ class SAC:
             gamma=cfg.gamma,
         )
         self.rng = np.random.default_rng([cfg.seed, 1])
-        self.global_step = 0
-        self._obs, _ = self.envs.reset(seed=cfg.seed)
-        self.envs.action_space.seed(cfg.seed)
-        self._episode_return = 0.0
-        self._after_end = False
+        self._reset_env(cfg.seed)
+
+    def _modules(self) -> dict[str, Any]:
+        return {
+            "actor": self.actor,
+            "qf": self.qf,
+            "qf_target": self.qf_target,
+            "actor_optimizer": self.actor_optimizer,
+            "q_optimizer": self.q_optimizer,
+            "alpha_optimizer": self.alpha_optimizer,
+            "log_alpha": TensorState(self.log_alpha),
+        }
 
     @property
     def alpha(self) -> float:
@@ -150,6 +152,18 @@ class SAC:
             dist = self.actor(Tensor(np.asarray(obs, np.float32)[None]))
             a = dist.mode() if deterministic else dist.sample(self.rng)
         return np.asarray(a, np.float32)[0]
+
+    def random_action(self) -> np.ndarray:
+        return self.envs.action_space.sample().astype(np.float32)
+
+    def explore(self, obs: np.ndarray) -> np.ndarray:
+        return self.act(obs[0], deterministic=False)[None]
+
+    def train(self) -> dict[str, float] | None:
+        """One update per environment step from ``learning_starts``."""
+        if self.global_step < self.config.learning_starts or len(self.buffer) < 1:
+            return None
+        return self.update()
 
     def update(self) -> dict[str, float]:
         """One critic, actor and temperature step on a sampled minibatch."""
@@ -193,47 +207,3 @@ class SAC:
             "alpha": self.alpha,
             "entropy": float(-logp_np.mean()),
         }
-
-    def learn(
-        self,
-        total_timesteps: int | None = None,
-        callback: Callable[[dict[str, float]], Any] | None = None,
-        log_every: int = 1000,
-    ) -> list[dict[str, float]]:
-        """Act, store, update once per step; ``callback(row)`` every ``log_every`` steps."""
-        cfg = self.config
-        total = total_timesteps or cfg.total_timesteps
-        history, recent, stats = [], [], {}
-        t0 = time.perf_counter()
-        while self.global_step < total:
-            if self.global_step < cfg.learning_starts:
-                a = self.envs.action_space.sample().astype(np.float32)
-            else:
-                a = self.act(self._obs[0], deterministic=False)[None]
-            next_obs, r, term, trunc, _ = self.envs.step(a)
-            self.buffer.add(self._obs, a, r, next_obs, term, trunc)
-            if not self._after_end:
-                self._episode_return += float(r[0])
-            self._after_end = bool(term[0] or trunc[0])
-            if self._after_end:
-                recent = (recent + [self._episode_return])[-10:]
-                self._episode_return = 0.0
-            self._obs = next_obs
-            self.global_step += 1
-            if self.global_step >= cfg.learning_starts and len(self.buffer) >= 1:
-                stats = self.update()
-            if self.global_step % log_every == 0:
-                row = {
-                    "step": self.global_step,
-                    "episode_return": float(np.mean(recent)) if recent else float("nan"),
-                    "seconds": time.perf_counter() - t0,
-                    **stats,
-                }
-                history.append(row)
-                if callback is not None:
-                    callback(row)
-        return history
-
-    def evaluate(self, num_episodes: int = 10, seed: int = 10_000) -> tuple[float, float]:
-        """Mean and std of the deterministic policy's return over ``num_episodes`` episodes."""
-        return evaluate_policy(self.act, self.env_source, num_episodes, seed)

@@ -3,6 +3,7 @@ policy and value networks with their target copies, and experience storage."""
 
 from groundup.rl.core.advantages import discounted_returns, gae, normalize_advantages, td_residual
 from groundup.rl.core.distributions import Categorical, DiagGaussian, TanhGaussian
+from groundup.rl.core.off_policy import OffPolicyAgent
 from groundup.rl.core.policies import (
     CategoricalPolicy,
     DeterministicPolicy,
@@ -29,6 +30,7 @@ __all__ = [
     "DeterministicPolicy",
     "DiagGaussian",
     "GaussianPolicy",
+    "OffPolicyAgent",
     "QFunction",
     "ReplayBatch",
     "ReplayBuffer",

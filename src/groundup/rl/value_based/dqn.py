@@ -21,7 +21,6 @@ $\epsilon$ from 1 to 0.04 over the first 16% of training, learning from step 1,0
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -34,7 +33,7 @@ from groundup.foundations.computational_graph import Tensor
 from groundup.optimization.gradient_utils.clipping import clip_grad_norm_
 from groundup.optimization.losses.mse import smooth_l1_loss
 from groundup.optimization.optimizers.adam import Adam
-from groundup.rl.core.envs import evaluate_policy, make_env
+from groundup.rl.core.off_policy import OffPolicyAgent
 from groundup.rl.core.replay_buffer import ReplayBuffer
 from groundup.rl.core.value_functions import QFunction, hard_update
 
@@ -128,24 +127,19 @@ def dqn_targets(
     # END SOLUTION
 
 
-class DQN:
+class DQN(OffPolicyAgent):
     """The DQN agent: ``DQN(DQNConfig(...)).learn()`` trains it; ``act`` runs it greedily."""
+
+    name = "DQN"
+    return_window = 20
 
     def __init__(
         self, config: DQNConfig | None = None, env_fn: Callable[[], gym.Env] | None = None
     ) -> None:
         self.config = cfg = config or DQNConfig()
-        self.env_source = env_fn or cfg.env_id
-        # one copy, Gymnasium's default next-step autoreset: the buffer drops the reset step
-        self.envs = gym.vector.SyncVectorEnv([lambda: make_env(self.env_source)])
-        obs_space, act_space = self.envs.single_observation_space, self.envs.single_action_space
-        if not isinstance(act_space, gym.spaces.Discrete):
-            raise ValueError(
-                f"DQN needs a Discrete action space, got {act_space}: for continuous actions use "
-                "DDPG, TD3 or SAC"
-            )
-        if not isinstance(obs_space, gym.spaces.Box) or len(obs_space.shape) != 1:
-            raise ValueError(f"DQN needs a flat Box observation space, got {obs_space}")
+        obs_space, act_space = self._init_env(
+            env_fn or cfg.env_id, gym.spaces.Discrete, "for continuous actions use DDPG, TD3 or SAC"
+        )
         obs_dim, self.num_actions = obs_space.shape[0], int(act_space.n)
         rng = np.random.default_rng([cfg.seed, 0])
         self.q = QFunction(obs_dim, self.num_actions, cfg.hidden_sizes, generator=rng)
@@ -157,10 +151,12 @@ class DQN:
             cfg.buffer_size, obs_space.shape, n_step=cfg.n_step, gamma=cfg.gamma
         )
         self.rng = np.random.default_rng([cfg.seed, 1])
-        self.global_step = 0
-        self._obs, _ = self.envs.reset(seed=cfg.seed)
-        self._episode_return = 0.0
-        self._after_end = False
+        # one row per training phase
+        self.log_every = cfg.train_freq
+        self._reset_env(cfg.seed)
+
+    def _modules(self) -> dict[str, Any]:
+        return {"q": self.q, "q_target": self.q_target, "optimizer": self.optimizer}
 
     def epsilon(self) -> float:
         """The exploration rate now: linear from initial to final over ``exploration_fraction``."""
@@ -176,6 +172,12 @@ class DQN:
             return int(self.rng.integers(self.num_actions))
         with no_grad():
             return int(self.q(Tensor(np.asarray(obs, np.float32)[None])).numpy()[0].argmax())
+
+    def random_action(self) -> np.ndarray:
+        return np.array([int(self.rng.integers(self.num_actions))])
+
+    def explore(self, obs: np.ndarray) -> np.ndarray:
+        return np.array([self.act(obs[0], deterministic=False)])
 
     def train_step(self) -> float:
         """One gradient step on a sampled minibatch; returns the loss."""
@@ -199,47 +201,13 @@ class DQN:
         self.optimizer.step()
         return loss.item()
 
-    def learn(
-        self,
-        total_timesteps: int | None = None,
-        callback: Callable[[dict[str, float]], Any] | None = None,
-    ) -> list[dict[str, float]]:
-        """Act, store, train every ``train_freq`` steps; ``callback(row)`` after each training phase."""
+    def train(self) -> dict[str, float] | None:
+        """Sync the target every ``target_update_interval`` steps; every ``train_freq``
+        steps from ``learning_starts``, ``gradient_steps`` gradient steps."""
         cfg = self.config
-        total = total_timesteps or cfg.total_timesteps
-        history, recent, losses = [], [], []
-        t0 = time.perf_counter()
-        while self.global_step < total:
-            if self.global_step < cfg.learning_starts:
-                a = int(self.rng.integers(self.num_actions))
-            else:
-                a = self.act(self._obs[0], deterministic=False)
-            next_obs, r, term, trunc, _ = self.envs.step(np.array([a]))
-            self.buffer.add(self._obs, np.array([a]), r, next_obs, term, trunc)
-            if not self._after_end:
-                self._episode_return += float(r[0])
-            self._after_end = bool(term[0] or trunc[0])
-            if self._after_end:
-                recent = (recent + [self._episode_return])[-20:]
-                self._episode_return = 0.0
-            self._obs = next_obs
-            self.global_step += 1
-            if self.global_step % cfg.target_update_interval == 0:
-                hard_update(self.q_target, self.q)
-            if self.global_step >= cfg.learning_starts and self.global_step % cfg.train_freq == 0:
-                losses = [self.train_step() for _ in range(cfg.gradient_steps)]
-                row = {
-                    "step": self.global_step,
-                    "loss": float(np.mean(losses)),
-                    "epsilon": self.epsilon(),
-                    "episode_return": float(np.mean(recent)) if recent else float("nan"),
-                    "seconds": time.perf_counter() - t0,
-                }
-                history.append(row)
-                if callback is not None:
-                    callback(row)
-        return history
-
-    def evaluate(self, num_episodes: int = 10, seed: int = 10_000) -> tuple[float, float]:
-        """Mean and std of the greedy policy's return over ``num_episodes`` episodes."""
-        return evaluate_policy(self.act, self.env_source, num_episodes, seed)
+        if self.global_step % cfg.target_update_interval == 0:
+            hard_update(self.q_target, self.q)
+        if self.global_step < cfg.learning_starts or self.global_step % cfg.train_freq != 0:
+            return None
+        losses = [self.train_step() for _ in range(cfg.gradient_steps)]
+        return {"loss": float(np.mean(losses)), "epsilon": self.epsilon()}

@@ -63,6 +63,7 @@ CONVERTED = [
     "TEMPLATE.md",
     "alignment/01-ml-foundations.md",
     "alignment/02-deep-learning-essentials.md",
+    "alignment/03-sequence-modelling-transformers.md",
     "alignment/04-llm-training-pipeline.md",
     "formulas/a1-notation.md",
     "formulas/a2-linear-algebra.md",

@@ -19,6 +19,15 @@ from groundup.alignment.dpo import dpo_loss
 from groundup.alignment.grpo import aggregate_loss, clipped_token_loss, group_advantages, grpo_loss
 from groundup.alignment.gspo import sequence_log_ratio
 from groundup.alignment.kl import exact_kl, kl_estimators, kl_k1, kl_k2, kl_k3
+from groundup.alignment.lora import (
+    LoRALinear,
+    apply_lora,
+    disable_adapters,
+    lora_parameters,
+    merge_adapters,
+    merge_and_unload,
+    unmerge_adapters,
+)
 from groundup.alignment.ppo_rlhf import (
     masked_whiten,
     per_token_rewards,
@@ -29,8 +38,11 @@ from groundup.alignment.ppo_rlhf import (
 from groundup.alignment.sapo import sapo_token_loss
 
 __all__ = [
+    "LoRALinear",
     "aggregate_loss",
+    "apply_lora",
     "clipped_token_loss",
+    "disable_adapters",
     "dpo_loss",
     "dynamic_sampling_mask",
     "exact_kl",
@@ -40,8 +52,11 @@ __all__ = [
     "kl_k1",
     "kl_k2",
     "kl_k3",
+    "lora_parameters",
     "mask_truncated_completions",
     "masked_whiten",
+    "merge_adapters",
+    "merge_and_unload",
     "per_token_rewards",
     "ppo_clip_loss",
     "ppo_value_loss",
@@ -49,4 +64,5 @@ __all__ = [
     "sequence_log_ratio",
     "soft_overlong_punishment",
     "token_gae",
+    "unmerge_adapters",
 ]

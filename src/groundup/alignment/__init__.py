@@ -28,6 +28,7 @@ from groundup.alignment.lora import (
     merge_and_unload,
     unmerge_adapters,
 )
+from groundup.alignment.policy import Policy, Samples, completion_logprobs, frozen_copy, sample
 from groundup.alignment.ppo_rlhf import (
     masked_whiten,
     per_token_rewards,
@@ -35,17 +36,24 @@ from groundup.alignment.ppo_rlhf import (
     ppo_value_loss,
     token_gae,
 )
+from groundup.alignment.reward_model import ScalarHeadModel, bradley_terry_loss
 from groundup.alignment.sapo import sapo_token_loss
 
 __all__ = [
     "LoRALinear",
+    "Policy",
+    "Samples",
+    "ScalarHeadModel",
     "aggregate_loss",
     "apply_lora",
+    "bradley_terry_loss",
     "clipped_token_loss",
+    "completion_logprobs",
     "disable_adapters",
     "dpo_loss",
     "dynamic_sampling_mask",
     "exact_kl",
+    "frozen_copy",
     "group_advantages",
     "grpo_loss",
     "kl_estimators",
@@ -60,6 +68,7 @@ __all__ = [
     "per_token_rewards",
     "ppo_clip_loss",
     "ppo_value_loss",
+    "sample",
     "sapo_token_loss",
     "sequence_log_ratio",
     "soft_overlong_punishment",

@@ -38,12 +38,14 @@ from groundup.alignment.ppo_rlhf import (
 )
 from groundup.alignment.reward_model import ScalarHeadModel, bradley_terry_loss
 from groundup.alignment.sapo import sapo_token_loss
+from groundup.alignment.trpo import TRPOConfig, trpo_step
 
 __all__ = [
     "LoRALinear",
     "Policy",
     "Samples",
     "ScalarHeadModel",
+    "TRPOConfig",
     "aggregate_loss",
     "apply_lora",
     "bradley_terry_loss",
@@ -73,5 +75,6 @@ __all__ = [
     "sequence_log_ratio",
     "soft_overlong_punishment",
     "token_gae",
+    "trpo_step",
     "unmerge_adapters",
 ]

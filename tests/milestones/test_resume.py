@@ -33,6 +33,9 @@ CASES = {
     "vit-mnist": {"epochs": "2"},
     "gpt-shakespeare": {},
     "frozenlake-tabular": {},
+    "pendulum-sac": {},
+    "pendulum-td3": {},
+    "pendulum-ddpg": {},
 }
 # wall-clock figures differ between any two runs
 TIMES = {"time", "seconds", "run_dir", "images_per_second", "train_seconds"}

@@ -172,6 +172,11 @@ class OffPolicyAgent:
                     callback(row)
         return history
 
+    def latest_stats(self) -> dict[str, float]:
+        """The last training statistics and ``episode_return``, the recent episodes' mean."""
+        recent = {"episode_return": float(np.mean(self._recent))} if self._recent else {}
+        return {**recent, **self._stats}
+
     def evaluate(self, num_episodes: int = 10, seed: int = 10_000) -> tuple[float, float]:
         """Mean and std of the deterministic policy's return over ``num_episodes`` episodes."""
         return evaluate_policy(self.act, self.env_source, num_episodes, seed)

@@ -112,6 +112,9 @@ def test_bad_budgets_and_the_adversarial_loss() -> None:
         pgd(net, x, y, 0.1, steps=0)
     with pytest.raises(ValueError, match="alpha must be"):
         pgd(net, x, y, 0.1, alpha=float("nan"))
+    fgsm(net, x, y, 0.1)
+    pgd(net, x, y, 0.1, steps=2)
+    assert all(p.grad is None for p in net.parameters())  # attacks leave the weights' .grad
     loss = adversarial_loss(net, x, y, 0.1, steps=2, generator=0)
     assert loss.item() > _loss(net, x, y)
     loss.backward()

@@ -36,6 +36,7 @@ CASES = {
     "pendulum-sac": {},
     "pendulum-td3": {},
     "pendulum-ddpg": {},
+    "fgsm-mnist": {},
 }
 # wall-clock figures differ between any two runs
 TIMES = {"time", "seconds", "run_dir", "images_per_second", "train_seconds"}

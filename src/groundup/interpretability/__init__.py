@@ -4,5 +4,7 @@
   TransformerLens's activation names;
 * :mod:`~groundup.interpretability.attn_only` — the attention-only transformer of the
   induction-head experiments;
-* :mod:`~groundup.interpretability.adversarial` — FGSM, PGD, adversarial training.
+* :mod:`~groundup.interpretability.adversarial` — FGSM, PGD, adversarial training;
+* :mod:`~groundup.interpretability.attribution` — saliency, gradient x input,
+  integrated gradients, LIME on a superpixel grid, activation maximisation.
 """

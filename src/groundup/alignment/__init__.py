@@ -38,10 +38,14 @@ from groundup.alignment.ppo_rlhf import (
 )
 from groundup.alignment.reward_model import ScalarHeadModel, bradley_terry_loss
 from groundup.alignment.sapo import sapo_token_loss
+from groundup.alignment.trainer import METHODS, OnPolicyConfig, OnPolicyTrainer, preset
 from groundup.alignment.trpo import TRPOConfig, trpo_step
 
 __all__ = [
+    "METHODS",
     "LoRALinear",
+    "OnPolicyConfig",
+    "OnPolicyTrainer",
     "Policy",
     "Samples",
     "ScalarHeadModel",
@@ -70,6 +74,7 @@ __all__ = [
     "per_token_rewards",
     "ppo_clip_loss",
     "ppo_value_loss",
+    "preset",
     "sample",
     "sapo_token_loss",
     "sequence_log_ratio",

@@ -29,9 +29,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
-from groundup.alignment.kl import as_tensor
+from groundup.alignment.kl import as_tensor, const
 from groundup.foundations.computational_graph import Tensor
 from groundup.nn_core.activations.sigmoid import logsigmoid
 
@@ -67,8 +65,9 @@ def dpo_loss(
     stats : dict with ``rewards/chosen``, ``rewards/rejected``, ``rewards/margins``,
         ``rewards/accuracies`` (batch means)
     """
-    pw, pl = as_tensor(chosen_logps), as_tensor(rejected_logps)
-    rw, rl = np.asarray(ref_chosen_logps), np.asarray(ref_rejected_logps)
+    pw = as_tensor(chosen_logps)
+    pl = as_tensor(rejected_logps, pw)
+    rw, rl = const(ref_chosen_logps, pw), const(ref_rejected_logps, pw)
     shapes = {pw.shape, pl.shape, rw.shape, rl.shape}
     if len(shapes) != 1 or len(pw.shape) != 1:
         raise ValueError(

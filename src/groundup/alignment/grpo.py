@@ -47,7 +47,7 @@ from typing import Any
 
 import numpy as np
 
-from groundup.alignment.kl import as_tensor, kl_k3
+from groundup.alignment.kl import as_tensor, const, kl_k3
 from groundup.foundations.computational_graph import Tensor
 from groundup.foundations.ops.elementwise import minimum
 
@@ -132,7 +132,7 @@ def clipped_token_loss(
     ratio : Tensor of the same shape, $r_t$
     """
     eps_high = epsilon_low if epsilon_high is None else epsilon_high
-    A = np.asarray(advantages, dtype=np.float64)[:, None]  # (B, 1)
+    A = const(advantages, log_ratio)[:, None]  # (B, 1)
     # BEGIN SOLUTION
     # $r_t = e^{\log r_t}$
     ratio = log_ratio.exp()  # (B, L)
@@ -169,7 +169,7 @@ def aggregate_loss(
     -------
     Tensor, scalar
     """
-    m = np.asarray(mask, dtype=np.float64)
+    m = const(mask, per_token_loss)
     if m.shape != per_token_loss.shape:
         raise ValueError(
             f"mask has shape {m.shape} but the per-token loss has shape {per_token_loss.shape}"
@@ -256,9 +256,9 @@ def grpo_loss(
     from groundup.alignment.sapo import sapo_token_loss
 
     logprobs = as_tensor(logprobs)
-    old = np.asarray(old_logprobs)
-    m = np.asarray(mask, dtype=np.float64)
-    A = np.asarray(advantages, dtype=np.float64)
+    old = const(old_logprobs, logprobs)
+    m = const(mask, logprobs)
+    A = const(advantages, logprobs)
     if old.shape != logprobs.shape or m.shape != logprobs.shape:
         raise ValueError(
             f"logprobs {logprobs.shape}, old_logprobs {old.shape} and mask {m.shape} "
@@ -288,11 +288,11 @@ def grpo_loss(
     elif objective == "cispo":
         ratio = log_w.exp()
         # $\ell_t = -\operatorname{sg}[\min(r_t, \varepsilon_\text{high})]\,\hat A\,\log\pi_\theta(o_t)$
-        weight = np.minimum(ratio.data, eps_high)  # (B, L), no gradient
+        weight = np.minimum(ratio.data, eps_high).astype(logprobs.dtype)  # (B, L), no gradient
         per_token = -(logprobs * (weight * A[:, None]))
     else:
         raise ValueError(f"objective must be 'clip', 'sapo' or 'cispo', got {objective!r}")
-    per_token = per_token * np.ones(m.shape)  # a (B, 1) sequence loss on every token
+    per_token = per_token * np.ones(m.shape, dtype=m.dtype)  # a (B, 1) sequence loss on every token
     stats: dict[str, float] = {}
     if beta != 0.0:
         if ref_logprobs is None:

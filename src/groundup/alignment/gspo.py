@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from groundup.alignment.kl import as_tensor
+from groundup.alignment.kl import as_tensor, const
 from groundup.foundations.computational_graph import Tensor
 
 __all__ = ["sequence_log_ratio"]
@@ -56,9 +56,9 @@ def sequence_log_ratio(logprobs: Any, old_logprobs: Any, mask: Any, token: bool 
     Tensor of shape ``(B, 1)`` (GSPO) or ``(B, L)`` (GSPO-token)
     """
     logprobs = as_tensor(logprobs)
-    m = np.asarray(mask, dtype=np.float64)
+    m = const(mask, logprobs)
     # BEGIN SOLUTION
-    log_r = (logprobs - np.asarray(old_logprobs)) * m  # (B, L)
+    log_r = (logprobs - const(old_logprobs, logprobs)) * m  # (B, L)
     # $\log s_i = \frac{1}{|o_i|}\sum_t \log r_{i,t}$ (a sequence of no tokens counts as length 1)
     log_s = log_r.sum(-1, keepdim=True) / np.maximum(m.sum(-1, keepdims=True), 1.0)  # (B, 1)
     if not token:

@@ -44,13 +44,23 @@ from groundup.foundations.computational_graph import Tensor
 __all__ = ["as_tensor", "exact_kl", "kl_estimators", "kl_k1", "kl_k2", "kl_k3"]
 
 
-def as_tensor(x: Any) -> Tensor:
-    """``x`` itself if it is a Tensor, else a constant Tensor of its values (float64 kept)."""
-    return x if isinstance(x, Tensor) else Tensor(np.asarray(x))
+def as_tensor(x: Any, like: Any = None) -> Tensor:
+    """``x`` itself if it is a Tensor, else a constant Tensor of its values (in ``like``'s dtype if given)."""
+    if isinstance(x, Tensor):
+        return x
+    return Tensor(np.asarray(x, dtype=like.dtype if isinstance(like, Tensor) else None))
+
+
+def const(x: Any, like: Tensor) -> np.ndarray:
+    """A constant array in the dtype of ``like`` (a float64 constant would promote a float32 graph)."""
+    return np.asarray(x, dtype=like.dtype)
 
 
 def _log_ratio(logprobs: Any, ref_logprobs: Any) -> Tensor:
-    logprobs, ref_logprobs = as_tensor(logprobs), as_tensor(ref_logprobs)
+    if isinstance(ref_logprobs, Tensor) and not isinstance(logprobs, Tensor):
+        logprobs = as_tensor(logprobs, ref_logprobs)
+    logprobs = as_tensor(logprobs)
+    ref_logprobs = as_tensor(ref_logprobs, logprobs)
     if logprobs.shape != ref_logprobs.shape:
         raise ValueError(
             f"logprobs has shape {logprobs.shape} but ref_logprobs has shape "
@@ -118,7 +128,8 @@ def exact_kl(logits: Any, ref_logits: Any) -> Tensor:
     >>> round(float(exact_kl(z, z_ref).item()), 4)    # .5 log 2 + .5 log(2/3)
     0.1438
     """
-    logits, ref_logits = as_tensor(logits), as_tensor(ref_logits)
+    logits = as_tensor(logits)
+    ref_logits = as_tensor(ref_logits, logits)
     if logits.shape != ref_logits.shape:
         raise ValueError(
             f"logits has shape {logits.shape} but ref_logits has shape {ref_logits.shape}"

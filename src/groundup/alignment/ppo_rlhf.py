@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from groundup.alignment.kl import as_tensor, kl_k1, kl_k3
+from groundup.alignment.kl import as_tensor, const, kl_k1, kl_k3
 from groundup.foundations.computational_graph import Tensor
 from groundup.foundations.ops.elementwise import maximum
 from groundup.rl.core.advantages import gae
@@ -130,8 +130,8 @@ def token_gae(
 
 def masked_mean(x: Any, mask: Any) -> Any:
     """$\\sum m x / \\sum m$ for a Tensor or an ndarray."""
-    m = np.asarray(mask, dtype=np.float64)
-    return (x * m).sum() / max(m.sum(), 1.0)
+    m = np.asarray(mask, dtype=getattr(x, "dtype", np.float64))
+    return (x * m).sum() / max(float(m.sum()), 1.0)
 
 
 def masked_whiten(x: Any, mask: Any, shift_mean: bool = True) -> np.ndarray:
@@ -172,12 +172,12 @@ def ppo_clip_loss(
     stats : dict with ``clipfrac`` and ``approxkl`` ($k_2$ between old and new, as TRL)
     """
     logprobs = as_tensor(logprobs)
-    A = np.asarray(advantages, dtype=np.float64)
+    A = const(advantages, logprobs)
     if A.shape != logprobs.shape:
         raise ValueError(f"advantages {A.shape} must have the shape of logprobs {logprobs.shape}")
     # BEGIN SOLUTION
     # $\rho_t = \exp(\log\pi_\theta - \log\pi_{\theta_\text{old}})$
-    log_rho = logprobs - np.asarray(old_logprobs)  # (B, L)
+    log_rho = logprobs - const(old_logprobs, logprobs)  # (B, L)
     rho = log_rho.exp()  # (B, L)
     # $\max(-\hat A\rho, -\hat A\operatorname{clip}(\rho, 1\pm\varepsilon))$
     pg = maximum(-A * rho, -A * rho.clip(1.0 - cliprange, 1.0 + cliprange))  # (B, L)
@@ -210,8 +210,8 @@ def ppo_value_loss(
     Tensor, scalar
     """
     values = as_tensor(values)
-    V_old = np.asarray(old_values, dtype=np.float64)
-    R = np.asarray(returns, dtype=np.float64)
+    V_old = const(old_values, values)
+    R = const(returns, values)
     if V_old.shape != values.shape or R.shape != values.shape:
         raise ValueError(
             f"values {values.shape}, old_values {V_old.shape} and returns {R.shape} differ"

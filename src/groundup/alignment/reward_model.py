@@ -111,7 +111,8 @@ def bradley_terry_loss(
     stats : dict
         ``accuracy`` (fraction with $r_w > r_l$) and ``margin`` (mean $r_w - r_l$).
     """
-    r_w, r_l = as_tensor(rewards_chosen), as_tensor(rewards_rejected)
+    r_w = as_tensor(rewards_chosen)
+    r_l = as_tensor(rewards_rejected, r_w)
     if r_w.shape != r_l.shape or len(r_w.shape) != 1:
         raise ValueError(
             f"rewards_chosen and rewards_rejected must share one shape (B,), got "
@@ -120,7 +121,7 @@ def bradley_terry_loss(
     # BEGIN SOLUTION
     diff = r_w - r_l  # (B,)
     if margin is not None:
-        diff = diff - np.asarray(margin)
+        diff = diff - np.asarray(margin, dtype=r_w.dtype)
     # $-\log\sigma(r_w - r_l - m)$
     loss = -logsigmoid(diff).mean()
     if center_rewards_coefficient:

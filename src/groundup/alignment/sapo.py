@@ -50,9 +50,9 @@ def sapo_token_loss(
     """
     if tau_pos <= 0 or tau_neg <= 0:
         raise ValueError(f"tau_pos and tau_neg must be > 0, got {tau_pos}, {tau_neg}")
-    A = np.asarray(advantages, dtype=np.float64)[:, None]  # (B, 1)
+    A = np.asarray(advantages, dtype=log_ratio.dtype)[:, None]  # (B, 1)
     # BEGIN SOLUTION
-    tau = np.where(A > 0, tau_pos, tau_neg)  # (B, 1)
+    tau = np.where(A > 0, tau_pos, tau_neg).astype(A.dtype)  # (B, 1)
     ratio = log_ratio.exp()  # (B, L)
     # $\ell_t = -\frac{4}{\tau}\sigma(\tau(r_t - 1))\hat A$
     loss = -((ratio - 1.0) * tau).sigmoid() * (4.0 / tau * A)  # (B, L)

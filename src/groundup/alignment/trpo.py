@@ -141,17 +141,20 @@ def fisher_vector_product(
 
 def surrogate(logprobs: Tensor, old_logprobs: Any, advantages: Any, mask: Any) -> Tensor:
     r"""$L = \operatorname{mean}_m\,\exp(\log\pi_\theta - \log\pi_{\theta_\text{old}})\hat A$; ``advantages`` ``(B,)`` or ``(B, L)``."""
-    m = np.asarray(mask, dtype=np.float64)
-    A = np.asarray(advantages, dtype=np.float64)
+    m = np.asarray(mask, dtype=logprobs.dtype)
+    A = np.asarray(advantages, dtype=logprobs.dtype)
     if A.ndim == 1:
         A = A[:, None]
-    ratio = (logprobs - np.asarray(old_logprobs)).exp()  # (B, L)
-    return (ratio * A * m).sum() / max(m.sum(), 1.0)
+    ratio = (logprobs - np.asarray(old_logprobs, dtype=logprobs.dtype)).exp()  # (B, L)
+    return (ratio * A * m).sum() / max(float(m.sum()), 1.0)
 
 
 def _mean_kl(old_logits: np.ndarray, logits: Tensor, mask: np.ndarray) -> Tensor:
     # $\bar D_\text{KL} = \operatorname{mean}_m \mathrm{KL}(\pi_{\theta_\text{old}} \| \pi_\theta)$
-    return (exact_kl(Tensor(old_logits), logits) * mask).sum() / max(mask.sum(), 1.0)
+    m = np.asarray(mask, dtype=logits.dtype)
+    return (exact_kl(Tensor(old_logits.astype(logits.dtype)), logits) * m).sum() / max(
+        float(m.sum()), 1.0
+    )
 
 
 def trpo_step(

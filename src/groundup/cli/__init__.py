@@ -13,7 +13,7 @@ import sys
 import typer
 
 from groundup import __version__
-from groundup.cli import bench, data, docs, learn, run, sample, workbench
+from groundup.cli import bench, data, docs, learn, play, run, sample, workbench
 from groundup.errors import GroundupError
 
 app = typer.Typer(
@@ -30,6 +30,7 @@ app.command(
     name="bench", help="Benchmarks: groundup against PyTorch CPU / scikit-learn, median ratio."
 )(bench.bench)
 app.command(name="sample", help="Generate text from a GPT checkpoint.")(sample.sample)
+app.command(name="play", help="Write an animated GIF of a trained RL agent.")(play.play)
 app.command(
     name="check", help="Check an exercise: its tests on your code, the first failure explained."
 )(workbench.check)

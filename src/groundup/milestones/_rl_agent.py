@@ -72,6 +72,38 @@ def train_in_chunks(
     }
 
 
+def load_agent(run_dir: Any) -> tuple[Any, dict[str, Any]]:
+    """The trained agent of an RL milestone's run directory, and the run's ``config.json``.
+
+    The milestone's module rebuilds the agent (``make_agent(cfg, seed)``) and the
+    checkpoint's ``loop.state["agent"]`` restores it.
+    """
+    import importlib
+    import json
+    from pathlib import Path
+
+    from groundup.milestones import get
+    from groundup.milestones.config import from_dict
+    from groundup.milestones.loop import load_checkpoint
+
+    run_dir = Path(run_dir)
+    if run_dir.is_file():
+        run_dir = run_dir.parent
+    if not (run_dir / "config.json").exists():
+        raise FileNotFoundError(f"{run_dir} is not a run directory (no config.json)")
+    saved = json.loads((run_dir / "config.json").read_text())
+    milestone = get(saved["milestone"])
+    module = importlib.import_module(milestone.train.__module__)
+    if not hasattr(module, "make_agent"):
+        raise ValueError(
+            f"{run_dir} is a run of {milestone.name}, which trains no RL agent to play"
+        )
+    agent = module.make_agent(from_dict(milestone.config, saved["config"]), saved["seed"])
+    state = load_checkpoint(run_dir)["state"]
+    agent.load_state_dict(state["agent"])
+    return agent, saved
+
+
 def _learn(agent: Any, until: int) -> dict[str, float]:
     agent.learn(until)
     return agent.latest_stats()

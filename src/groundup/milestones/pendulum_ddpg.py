@@ -54,10 +54,11 @@ class Config(RunConfig):
         )
 
 
-def train(cfg: Config, ctx: RunContext) -> dict[str, Any]:
+def make_agent(cfg: Config, seed: int) -> Any:
+    """The agent this milestone trains (``groundup play`` rebuilds it from the run)."""
     from groundup.rl.actor_critic import DDPG, DDPGConfig
 
-    agent = DDPG(
+    return DDPG(
         DDPGConfig(
             total_timesteps=cfg.total_timesteps,
             learning_starts=cfg.learning_starts,
@@ -67,9 +68,13 @@ def train(cfg: Config, ctx: RunContext) -> dict[str, Any]:
             gamma=cfg.gamma,
             exploration_noise=cfg.exploration_noise,
             hidden_sizes=tuple(cfg.hidden),
-            seed=ctx.seed,
+            seed=seed,
         )
     )
+
+
+def train(cfg: Config, ctx: RunContext) -> dict[str, Any]:
+    agent = make_agent(cfg, ctx.seed)
     return train_in_chunks(
         ctx, agent, cfg.total_timesteps, cfg.eval_every, cfg.eval_episodes, TARGET
     )

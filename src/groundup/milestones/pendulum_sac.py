@@ -49,10 +49,11 @@ class Config(RunConfig):
         )
 
 
-def train(cfg: Config, ctx: RunContext) -> dict[str, Any]:
+def make_agent(cfg: Config, seed: int) -> Any:
+    """The agent this milestone trains (``groundup play`` rebuilds it from the run)."""
     from groundup.rl.actor_critic import SAC, SACConfig
 
-    agent = SAC(
+    return SAC(
         SACConfig(
             total_timesteps=cfg.total_timesteps,
             learning_starts=cfg.learning_starts,
@@ -60,9 +61,13 @@ def train(cfg: Config, ctx: RunContext) -> dict[str, Any]:
             policy_lr=cfg.lr,
             q_lr=cfg.lr,
             hidden_sizes=tuple(cfg.hidden),
-            seed=ctx.seed,
+            seed=seed,
         )
     )
+
+
+def train(cfg: Config, ctx: RunContext) -> dict[str, Any]:
+    agent = make_agent(cfg, ctx.seed)
     summary = train_in_chunks(
         ctx, agent, cfg.total_timesteps, cfg.eval_every, cfg.eval_episodes, TARGET
     )

@@ -23,7 +23,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-__all__ = ["evaluate_policy", "final_observations", "make_env", "make_vector_env"]
+__all__ = ["evaluate_policy", "final_observations", "make_env", "make_vector_env", "record_gif"]
 
 
 def make_env(env_id: str | Callable[[], gym.Env], **kwargs: Any) -> gym.Env:
@@ -83,3 +83,52 @@ def evaluate_policy(
         returns.append(total)
     env.close()
     return float(np.mean(returns)), float(np.std(returns))
+
+
+def record_gif(
+    act: Callable[[np.ndarray], Any],
+    env_id: str,
+    path: Any,
+    num_episodes: int = 1,
+    seed: int = 10_000,
+    fps: int = 30,
+) -> dict[str, Any]:
+    """Write an animated GIF of ``act`` playing ``num_episodes`` episodes of ``env_id``.
+
+    The frames are Gymnasium's ``render_mode="rgb_array"`` images (classic-control
+    environments draw them with pygame: ``pip install 'groundup[render]'``); the GIF is
+    written with Pillow, atomically. Returns the frame count and each episode's return.
+    """
+    import io
+
+    from PIL import Image
+
+    from groundup.utils.atomic_io import atomic_write
+
+    if num_episodes < 1 or fps < 1:
+        raise ValueError(f"num_episodes and fps must be positive, got {num_episodes} and {fps}")
+    try:
+        env = gym.make(env_id, render_mode="rgb_array")
+    except gym.error.DependencyNotInstalled as exc:
+        raise RuntimeError(
+            f"rendering {env_id} needs pygame: pip install 'groundup[render]' ({exc})"
+        ) from None
+    frames, returns = [], []
+    for k in range(num_episodes):
+        obs, _ = env.reset(seed=seed + k)
+        frames.append(env.render())
+        total, done = 0.0, False
+        while not done:
+            obs, r, terminated, truncated, _ = env.step(act(obs))
+            frames.append(env.render())
+            total += float(r)
+            done = terminated or truncated
+        returns.append(total)
+    env.close()
+    images = [Image.fromarray(np.asarray(f, np.uint8)) for f in frames]
+    buf = io.BytesIO()
+    images[0].save(
+        buf, format="GIF", save_all=True, append_images=images[1:], duration=1000 / fps, loop=0
+    )
+    atomic_write(path, buf.getvalue())
+    return {"frames": len(frames), "returns": returns}

@@ -36,6 +36,7 @@ CASES = {
     "pendulum-sac": {},
     "pendulum-td3": {},
     "pendulum-ddpg": {},
+    "pendulum-ppo": {},
     "fgsm-mnist": {},
 }
 # wall-clock figures differ between any two runs

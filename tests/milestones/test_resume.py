@@ -38,6 +38,7 @@ CASES = {
     "pendulum-ddpg": {},
     "pendulum-ppo": {},
     "fgsm-mnist": {},
+    "induction-heads": {},
 }
 # wall-clock figures differ between any two runs
 TIMES = {"time", "seconds", "run_dir", "images_per_second", "train_seconds"}

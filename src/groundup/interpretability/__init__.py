@@ -6,5 +6,7 @@
   induction-head experiments;
 * :mod:`~groundup.interpretability.adversarial` — FGSM, PGD, adversarial training;
 * :mod:`~groundup.interpretability.attribution` — saliency, gradient x input,
-  integrated gradients, LIME on a superpixel grid, activation maximisation.
+  integrated gradients, LIME on a superpixel grid, activation maximisation;
+* :mod:`~groundup.interpretability.circuits` — induction and previous-token scores, head
+  ablation, activation patching, QK/OV circuits and OV eigenvalues.
 """

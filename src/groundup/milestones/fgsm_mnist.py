@@ -37,7 +37,7 @@ class Config(RunConfig):
 
     data: Literal["mnist-5k", "mnist"] = "mnist-5k"
     """mnist-5k (bundled) or mnist (the full set, downloaded or added)."""
-    epochs: Annotated[int, Min(1)] = 10
+    epochs: Annotated[int, Min(1)] = 6
     """Passes over the training set (both models)."""
     batch_size: Annotated[int, Min(1)] = 64
     """Minibatch size."""
@@ -47,13 +47,13 @@ class Config(RunConfig):
     """AdamW decoupled weight decay."""
     train_eps: Annotated[float, Min(0)] = 0.1
     """L-inf budget of the PGD examples the robust model trains on."""
-    train_steps: Annotated[int, Min(1)] = 5
+    train_steps: Annotated[int, Min(1)] = 3
     """PGD steps per training example."""
     attack_steps: Annotated[int, Min(1)] = 10
     """PGD steps of the evaluation attack."""
     train_size: Annotated[int | None, Min(1)] = None
     """Use the first N training digits (none: all)."""
-    test_size: Annotated[int, Min(1)] = 500
+    test_size: Annotated[int, Min(1)] = 300
     """Attack the first N test digits."""
 
     def quick(self) -> Config:

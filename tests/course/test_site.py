@@ -237,10 +237,8 @@ def test_course_browser_every_page_renders(site, serve, browser, tmp_path) -> No
 def test_course_browser_detects_broken_pages(site, serve, browser, tmp_path) -> None:
     broken_site = tmp_path / "broken"
     shutil.copytree(site, broken_site)
-    # a page with math and no figure (the lessons in the lesson format all draw figures)
-    good = (broken_site / "formulas" / "a2-linear-algebra" / "index.html").read_text(
-        encoding="utf-8"
-    )
+    # a page with math and no figure (every lesson now draws figures; the notation page does not)
+    good = (broken_site / "notation" / "index.html").read_text(encoding="utf-8")
 
     def page(name: str, html: str) -> str:
         (broken_site / name).mkdir()
@@ -302,7 +300,7 @@ def test_course_browser_detects_broken_pages(site, serve, browser, tmp_path) -> 
             1,
         ),
     )
-    ok = base + "formulas/a2-linear-algebra/"
+    ok = base + "notation/"
     assert page_problems(browser, ok, []) == []
     assert any("invisible" in p for p in page_problems(browser, blank, []))
     assert "raw '$' in the visible text" in page_problems(browser, raw, [])

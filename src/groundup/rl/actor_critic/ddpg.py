@@ -208,7 +208,10 @@ class DDPG(OffPolicyAgent):
     def actor_loss(self, b: Any) -> Tensor:
         """$L_\\mu = -\\mathbb E[Q_\\phi(s, \\mu_\\theta(s))]$ on the minibatch ``b``."""
         obs = Tensor(b.observations)
+        # BEGIN SOLUTION
+        # the gradient flows through $\mu_\theta(s)$ into the critic's action input
         return -self.qf(obs, self.actor(obs)).mean()
+        # END SOLUTION
 
     def update(self) -> dict[str, float]:
         """One critic step, then one actor step and the Polyak updates, on one minibatch."""

@@ -115,8 +115,10 @@ class TD3(DDPG):
             noise = cfg.target_policy_noise * self.rng.standard_normal(next_mu.shape)
             next_a = td3_target_actions(next_mu, noise, cfg.target_noise_clip, self.low, self.high)
             q1_t, q2_t = self.qf_target(next_obs, Tensor(next_a.astype(np.float32)))
+            # BEGIN SOLUTION
             # clipped double Q: $\min_j Q_{\phi'_j}(s', \tilde a')$
             next_q = np.minimum(q1_t.numpy(), q2_t.numpy())  # (B,)
+            # END SOLUTION
         y = Tensor(ddpg_targets(b.rewards, next_q, b.terminated, b.discounts).astype(np.float32))
         q1, q2 = self.qf(Tensor(b.observations), Tensor(b.actions))  # (B,) each
         assert q1.shape == y.shape, (q1.shape, y.shape)

@@ -119,10 +119,13 @@ def dqn_targets(
         raise ValueError(
             f"next_q_target must have shape ({B}, num_actions), got {next_q_target.shape}"
         )
+    if next_q_online is not None:  # Double DQN: the online network chooses a*
+        from groundup.rl.value_based.double_dqn import double_dqn_targets
+
+        return double_dqn_targets(rewards, next_q_online, next_q_target, terminated, discounts)
     # BEGIN SOLUTION
-    chooser = next_q_target if next_q_online is None else next_q_online
-    a_star = chooser.argmax(-1)
-    next_q = next_q_target[np.arange(B), a_star]
+    # $\max_{a'} Q_{\phi'}(s', a')$: the target network both chooses and evaluates
+    next_q = next_q_target.max(-1)  # (B,)
     return rewards + discounts * (1.0 - terminated) * next_q
     # END SOLUTION
 

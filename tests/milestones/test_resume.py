@@ -39,6 +39,11 @@ CASES = {
     "pendulum-ppo": {},
     "fgsm-mnist": {},
     "induction-heads": {},
+    "cartpole-reinforce": {},
+    "cartpole-a2c": {},
+    "cartpole-ppo": {},
+    "cartpole-trpo": {},
+    "cartpole-dqn": {"double": "true"},
 }
 # wall-clock figures differ between any two runs
 TIMES = {"time", "seconds", "run_dir", "images_per_second", "train_seconds"}

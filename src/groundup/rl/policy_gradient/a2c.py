@@ -141,6 +141,34 @@ class A2C:
         a = self._env_action(np.asarray(a))[0]
         return int(a) if self.discrete else a
 
+    def train_one_rollout(self) -> tuple[float, list[float]]:
+        """Collect one rollout and take one gradient step; the loss and the episodes that ended."""
+        cfg = self.config
+        B = cfg.num_envs * cfg.num_steps
+        ro = self.collector.collect(cfg.num_steps, self.rng)
+        self.global_step += B
+        obs = ro.obs.reshape(B, -1)
+        adv = ro.advantages.reshape(B)
+        if cfg.normalize_advantages:
+            adv = (adv - adv.mean()) / (adv.std() + 1e-8)
+        dist = self.policy(Tensor(obs))
+        loss = a2c_loss(
+            dist.log_prob(ro.actions.reshape(B, *ro.actions.shape[2:])),
+            self.value(Tensor(obs)),
+            dist.entropy(),
+            adv,
+            ro.returns.reshape(B),
+            cfg.vf_coef,
+            cfg.ent_coef,
+        )
+        if not np.isfinite(loss.item()):
+            raise FloatingPointError(f"A2C loss is {loss.item()} at step {self.global_step}")
+        self.optimizer.zero_grad()
+        loss.backward()
+        clip_grad_norm_(self.params, cfg.max_grad_norm)
+        self.optimizer.step()
+        return loss.item(), list(ro.episode_returns)
+
     def learn(
         self, callback: Callable[[dict[str, float]], Any] | None = None, log_every: int = 100
     ) -> list[dict[str, float]]:
@@ -148,36 +176,14 @@ class A2C:
         history, recent = [], []
         t0 = time.perf_counter()
         updates = 0
-        B = cfg.num_envs * cfg.num_steps
         while self.global_step < cfg.total_timesteps:
-            ro = self.collector.collect(cfg.num_steps, self.rng)
-            self.global_step += B
-            obs = ro.obs.reshape(B, -1)
-            adv = ro.advantages.reshape(B)
-            if cfg.normalize_advantages:
-                adv = (adv - adv.mean()) / (adv.std() + 1e-8)
-            dist = self.policy(Tensor(obs))
-            loss = a2c_loss(
-                dist.log_prob(ro.actions.reshape(B, *ro.actions.shape[2:])),
-                self.value(Tensor(obs)),
-                dist.entropy(),
-                adv,
-                ro.returns.reshape(B),
-                cfg.vf_coef,
-                cfg.ent_coef,
-            )
-            if not np.isfinite(loss.item()):
-                raise FloatingPointError(f"A2C loss is {loss.item()} at step {self.global_step}")
-            self.optimizer.zero_grad()
-            loss.backward()
-            clip_grad_norm_(self.params, cfg.max_grad_norm)
-            self.optimizer.step()
-            recent = (recent + ro.episode_returns)[-20:]
+            loss, finished = self.train_one_rollout()
+            recent = (recent + finished)[-20:]
             updates += 1
             if updates % log_every == 0:
                 row = {
                     "step": self.global_step,
-                    "loss": loss.item(),
+                    "loss": loss,
                     "seconds": time.perf_counter() - t0,
                     "episode_return": float(np.mean(recent)) if recent else float("nan"),
                 }

@@ -15,6 +15,7 @@ from groundup.nn_core.containers import ModuleDict, ModuleList, Sequential
 from groundup.nn_core.module import Module, Parameter
 
 # ---------------------------------------------------------------- layers
+from groundup.nn_core.layers.distance import CosineSimilarity
 from groundup.nn_core.layers.embedding import Embedding
 from groundup.nn_core.layers.linear import Flatten, Identity, Linear, Unflatten
 
@@ -46,6 +47,7 @@ __all__ = [
     "load",
     "save",
     # layers
+    "CosineSimilarity",
     "Embedding",
     "Flatten",
     "Identity",

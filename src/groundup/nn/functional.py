@@ -7,6 +7,7 @@ Each function lives next to the layer that uses it in the curriculum layout
 # ruff: noqa: I001, RUF022  (imports and __all__ are grouped by topic, as the curriculum orders them)
 
 # ---------------------------------------------------------------- layers
+from groundup.nn_core.layers.distance import cosine_similarity
 from groundup.nn_core.layers.embedding import embedding
 from groundup.nn_core.layers.linear import linear
 
@@ -28,6 +29,7 @@ from groundup.nn_core.regularization.dropout import dropout, dropout2d
 
 __all__ = [
     # layers
+    "cosine_similarity",
     "embedding",
     "linear",
     # activations

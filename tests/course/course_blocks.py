@@ -89,5 +89,7 @@ CONVERTED = [
     "implementation/13-tokenisation-and-gpt.md",
     "study-guide/cnn-resnet.md",
     "study-guide/gpt-transformer.md",
+    "study-guide/mechanistic-interpretability.md",
     "study-guide/neural-networks.md",
+    "study-guide/robustness-attribution.md",
 ]

@@ -218,7 +218,6 @@ def lime_image(
     seg = grid_segments(H, W) if segments is None else np.asarray(segments)
     S = int(seg.max()) + 1
     rng = make_rng(generator)
-    # BEGIN SOLUTION
     Z = rng.integers(0, 2, size=(num_samples, S))  # (n, S)
     Z[0] = 1
     on = Z[:, seg]  # (n, H, W): 1 where the superpixel is kept
@@ -236,7 +235,6 @@ def lime_image(
     Zc, yc = Z - zm, scores - ym
     A = (Zc * pi[:, None]).T @ Zc + ridge * np.eye(S)  # (S, S)
     beta = np.linalg.solve(A, (Zc * pi[:, None]).T @ yc)  # (S,)
-    # END SOLUTION
     return beta, beta[seg]
 
 
@@ -276,7 +274,6 @@ def activation_maximization(
     if l2 < 0:
         raise ValueError(f"l2 must be >= 0, got {l2}")
     x = np.zeros((1, *shape)) if x0 is None else np.array(x0, dtype=np.float64)[None]
-    # BEGIN SOLUTION
     for step in range(steps):
         g = score_gradient(model, x.astype(np.float64), target)
         # ascent on $F_c(x) - \lambda \|x\|^2$
@@ -285,5 +282,4 @@ def activation_maximization(
             x = gaussian_blur(x, blur_sigma)
         if clip is not None:
             x = np.clip(x, clip[0], clip[1])
-    # END SOLUTION
     return x[0]

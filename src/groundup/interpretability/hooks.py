@@ -110,9 +110,11 @@ class HookPoint:
         """Register ``fn(activation, hook_point)``; a non-None return replaces the activation."""
 
         def replace(t: Tensor) -> Tensor | None:
+            # BEGIN SOLUTION
             new = fn(self.view(t), self)
             if new is None:
                 return None
+            # END SOLUTION
             if self.unview is None:
                 raise ValueError(f"hook point {self.name!r} is read-only (computed, not stored)")
             new = new if isinstance(new, Tensor) else Tensor(np.asarray(new, dtype=t.dtype))
@@ -121,7 +123,9 @@ class HookPoint:
                 raise ValueError(
                     f"hook on {self.name!r} returned shape {new.shape}, expected {expected}"
                 )
+            # BEGIN SOLUTION
             return self.unview(new, t)
+            # END SOLUTION
 
         if self.kind == "out":
             return self.module.register_forward_hook(lambda m, args, out: replace(out))
@@ -146,7 +150,9 @@ def _qkv_point(name: str, attn: Module, which: int) -> HookPoint:
 
     def view(t: Tensor) -> Tensor:
         B, T, C3 = t.shape
+        # BEGIN SOLUTION
         return t.reshape(B, T, 3, h, C3 // (3 * h))[:, :, which]  # (B, T, h, d)
+        # END SOLUTION
 
     def unview(new: Tensor, t: Tensor) -> Tensor:
         B, T, C3 = t.shape
@@ -337,7 +343,11 @@ def run_with_cache(
     cache = ActivationCache()
 
     def store(act: Tensor, point: HookPoint) -> None:
-        cache[point.name] = np.array(act.data)
+        # BEGIN SOLUTION
+        cache[point.name] = np.array(
+            act.data
+        )  # a copy: later edits of the forward's arrays do not leak in
+        # END SOLUTION
 
     logits = run_with_hooks(model, inputs, [(p.name, store) for p in chosen], **kwargs)
     # the forward's order, not the order in which hooks on one module happened to fire

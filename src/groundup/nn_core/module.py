@@ -141,6 +141,7 @@ class Module:
     def _call_with_hooks(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         # PyTorch's order: pre-hooks in registration order, forward, then forward hooks;
         # a hook returning None leaves the value, anything else replaces it
+        # BEGIN SOLUTION forward-hooks
         with_kwargs = self.__dict__.get("_forward_pre_hooks_with_kwargs", {})
         for hook_id, hook in list(self._forward_pre_hooks.items()):
             if hook_id in with_kwargs:
@@ -163,6 +164,7 @@ class Module:
             if new is not None:
                 out = new
         return out
+        # END SOLUTION
 
     def _add_hook(
         self, store: str, hook: Callable[..., Any], prepend: bool, with_kwargs: bool

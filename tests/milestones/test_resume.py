@@ -39,6 +39,7 @@ CASES = {
     "pendulum-ppo": {},
     "fgsm-mnist": {},
     "induction-heads": {},
+    "attribution-mnist": {},
     "cartpole-reinforce": {},
     "cartpole-a2c": {},
     "cartpole-ppo": {},

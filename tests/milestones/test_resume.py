@@ -45,6 +45,9 @@ CASES = {
     "cartpole-ppo": {},
     "cartpole-trpo": {},
     "cartpole-dqn": {"double": "true"},
+    "vae-mnist": {},
+    "cvae-mnist": {},
+    "vqvae-mnist": {},
 }
 # wall-clock figures differ between any two runs
 TIMES = {"time", "seconds", "run_dir", "images_per_second", "train_seconds"}

@@ -202,6 +202,9 @@ def test_curriculum_order_follows_the_weeks(monkeypatch):
     assert names.index("mlp-mnist") < names.index("optimizers-compare") < names.index("gmm-em")
     assert names.index("lenet-mnist") < names.index("seq2seq-dates") < names.index("vit-mnist")
     assert names.index("gpt-shakespeare") < names.index("frozenlake-tabular")  # Phase 6 before Phase 10
+    # Phase 7 (week 15): the autoencoders after the transformers, before RL
+    assert names.index("gpt-shakespeare") < names.index("vae-mnist") < names.index("frozenlake-tabular")
+    assert {registry.get(n).week for n in ("vae-mnist", "cvae-mnist", "vqvae-mnist")} == {15}
 
 
 def test_curves_are_plotted_against_the_loops_unit(tmp_path, monkeypatch):

@@ -88,12 +88,14 @@ def trace_sqrt_product(sigma1: np.ndarray, sigma2: np.ndarray) -> float:
         raise ValueError(
             f"sigma1 and sigma2 must be square matrices of one shape, got {s1.shape} and {s2.shape}"
         )
+    # BEGIN SOLUTION
     root1 = _sym_sqrt(s1)  # (D, D)
     # $M = \Sigma_1^{1/2}\Sigma_2\Sigma_1^{1/2}$, symmetrised against rounding
     M = root1 @ s2 @ root1  # (D, D)
     M = (M + M.T) / 2
     lam = np.linalg.eigvalsh(M)  # (D,)
     return float(np.sqrt(np.clip(lam, 0.0, None)).sum())
+    # END SOLUTION
 
 
 def frechet_distance_from_stats(
@@ -115,7 +117,9 @@ def frechet_distance_from_stats(
         raise ValueError(f"sigma1 must have shape {(mu1.size, mu1.size)}, got {np.shape(sigma1)}")
     diff = mu1 - mu2  # (D,)
     # $d^2 = \|\mu_1-\mu_2\|^2 + \mathrm{Tr}\,\Sigma_1 + \mathrm{Tr}\,\Sigma_2 - 2\,\mathrm{Tr}(\Sigma_1\Sigma_2)^{1/2}$
+    # BEGIN SOLUTION
     d2 = diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2 * trace_sqrt_product(sigma1, sigma2)
+    # END SOLUTION
     # rounding can leave a tiny negative number when the two Gaussians are one
     return float(max(d2, 0.0))
 

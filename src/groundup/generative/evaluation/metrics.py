@@ -59,7 +59,7 @@ def class_entropy(predicted: np.ndarray, num_classes: int = NUM_CLASSES) -> floa
         )
     p = np.bincount(predicted, minlength=num_classes) / predicted.size  # (C,)
     p = p[p > 0]
-    return float(-(p * np.log(p)).sum())
+    return float(-(p * np.log(p)).sum()) + 0.0  # + 0.0: no "-0.0" for one class
 
 
 def class_accuracy(predicted: np.ndarray, requested: np.ndarray) -> float:

@@ -87,6 +87,7 @@ CONVERTED = [
     "implementation/11-cnn-architectures.md",
     "implementation/12-attention-and-transformers.md",
     "implementation/13-tokenisation-and-gpt.md",
+    "implementation/17-continuous-control.md",
     "implementation/18-autoencoders-and-vaes.md",
     "study-guide/cnn-resnet.md",
     "study-guide/gpt-transformer.md",

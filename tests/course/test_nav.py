@@ -57,12 +57,13 @@ def test_course_implementation_phases_are_in_order_and_match_the_track_page() ->
     implementation = next(e["Implementation"] for e in nav() if "Implementation" in e)
     phases = [next(iter(e)) for e in implementation if isinstance(e, dict)]
     numbers = [int(re.match(r"Phase (\d+) · ", p)[1]) for p in phases]
-    assert numbers == sorted(numbers) == list(range(1, len(numbers) + 1))
+    # in order, each once; phases without a lesson yet (7-9 before Phase 10's) are skipped
+    assert numbers == sorted(set(numbers)) and numbers[0] == 1
     # the track page's table says which phase each lesson belongs to
     table = (COURSE / "implementation" / "index.md").read_text(encoding="utf-8")
     phase_of = {
         f"implementation/{m[2]}": int(m[1])
-        for m in re.finditer(r"^\| (\d) · [^|]+\| \[[^]]+\]\(([^)]+)\) \|$", table, re.MULTILINE)
+        for m in re.finditer(r"^\| (\d+) · [^|]+\| \[[^]]+\]\(([^)]+)\) \|$", table, re.MULTILINE)
     }
     in_nav = {
         page: int(re.match(r"Phase (\d+)", next(iter(e)))[1])

@@ -127,3 +127,10 @@ def test_td3_learns_the_identity_box_env_in_2000_steps():
 def test_a_discrete_env_is_refused_naming_its_space():
     with pytest.raises(ValueError, match=r"TD3 needs a Box action space, got Discrete\(2\)"):
         TD3(TD3Config(env_id="CartPole-v1"))
+
+
+@pytest.mark.slow
+def test_td3_pendulum_reaches_minus_200_within_20k_steps():
+    agent = TD3(TD3Config(seed=0))  # the zoo's setting; seed 0 gave -110.8 (docs/results.md)
+    agent.learn()
+    assert agent.evaluate(num_episodes=10)[0] >= -200

@@ -74,6 +74,8 @@ def dpo_loss(
             "chosen_logps, rejected_logps, ref_chosen_logps and ref_rejected_logps must share "
             f"one shape (B,), got {pw.shape}, {pl.shape}, {rw.shape}, {rl.shape}"
         )
+    if loss_type not in ("sigmoid", "ipo"):
+        raise ValueError(f"loss_type must be 'sigmoid' or 'ipo', got {loss_type!r}")
     # BEGIN SOLUTION
     chosen_logratio = pw - rw  # (B,)  $\log\frac{\pi_\theta(y_w)}{\pi_\text{ref}(y_w)}$
     rejected_logratio = pl - rl  # (B,)
@@ -84,12 +86,10 @@ def dpo_loss(
         losses = -(1.0 - label_smoothing) * logsigmoid(beta * h) - label_smoothing * logsigmoid(
             -beta * h
         )
-    elif loss_type == "ipo":
-        # $(h - \frac{1}{2\beta})^2$
+    else:
+        # IPO: $(h - \frac{1}{2\beta})^2$
         losses = (h - 1.0 / (2.0 * beta)) ** 2
     # END SOLUTION
-    else:
-        raise ValueError(f"loss_type must be 'sigmoid' or 'ipo', got {loss_type!r}")
     # implicit rewards $\hat r = \beta \log\frac{\pi_\theta}{\pi_\text{ref}}$
     r_w = beta * chosen_logratio.data
     r_l = beta * rejected_logratio.data

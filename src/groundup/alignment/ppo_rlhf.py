@@ -119,12 +119,14 @@ def token_gae(
     v = np.asarray(values, dtype=np.float64) * m
     if r.shape != m.shape or v.shape != m.shape:
         raise ValueError(f"rewards {r.shape}, values {v.shape} and mask {m.shape} differ")
+    # BEGIN SOLUTION
     # $V_{t+1}$, with $V = 0$ after the last token
     v_next = np.concatenate([v[:, 1:], np.zeros_like(v[:, :1])], axis=1)  # (B, L)
     no_end = np.zeros(r.T.shape, dtype=bool)
     # time-major for the shared recursion: (L, B)
     adv, _ = gae(r.T, v.T, v_next.T, no_end, no_end, gamma=gamma, lam=lam)
     adv = adv.T * m  # (B, L)
+    # END SOLUTION
     return adv, (adv + v) * m
 
 

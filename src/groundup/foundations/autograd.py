@@ -28,9 +28,46 @@ import numpy as np
 if TYPE_CHECKING:
     from groundup.foundations.computational_graph import Tensor
 
-# The Tensor class registers itself here on import (it imports this module, not the other
-# way round).
-_Tensor: Any = None
+
+# --------------------------------------------------------------------------- TensorBase
+
+
+class TensorBase:
+    """What the graph machinery reads and writes on a tensor; ``Tensor`` adds the operations.
+
+    The engine is a stack: this module (grad mode, versions, ``Function``, ``backward``)
+    knows only this base; the ops in :mod:`groundup.foundations.ops` are ``Function``
+    subclasses; :class:`~groundup.foundations.computational_graph.Tensor` subclasses this
+    base with the methods that call them. A ``Function``'s output has the type of its
+    first tensor input, so nothing here imports the class above it.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_rebases",  # [(version before an in-place change, the tensor as it was)], or None
+        "_retains_grad",
+        "_vc",  # version counter shared by the tensors on the same memory, or None
+        "_view",  # None, or this tensor views another's memory: (base, index), else ()
+        "data",
+        "grad",
+        "grad_fn",
+        "requires_grad",
+    )
+
+    @classmethod
+    def _make(cls, data: np.ndarray, requires_grad: bool) -> Any:
+        """Wrap an array the library computed (no conversion, no checks)."""
+        t = object.__new__(cls)
+        t.data = data if isinstance(data, np.ndarray) else np.asarray(data)
+        t.requires_grad = requires_grad
+        t.grad = None
+        t.grad_fn = None
+        t._retains_grad = False
+        t._vc = None
+        t._view = None
+        t._rebases = None
+        return t
+
 
 # --------------------------------------------------------------------------- grad mode
 
@@ -316,7 +353,9 @@ class Node:
         return out
 
     def name(self) -> str:
-        return f"{self.fn.__name__}Backward"
+        return (
+            f"{self.fn.__name__.removesuffix('Function')}Backward"  # LinearFunction: LinearBackward
+        )
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
@@ -349,6 +388,13 @@ class Function:
     ``backward`` returns one gradient per input, each of the *output's* shape where the
     op broadcast its inputs: the engine sums it back to the input's shape
     (:func:`groundup.utils.tensor_utils.sum_to_shape`), so no op does that itself.
+
+    **Names.** A ``Function`` is named after the operation it computes (``Exp``,
+    ``MatMul``, ``Convolution2d``). Where a :class:`~groundup.nn_core.module.Module`
+    computes the same operation, the Function takes the suffix ``Function`` (``ReLUFunction``
+    under ``nn.ReLU``, ``LinearFunction`` under ``nn.Linear``), so no name means both; its
+    node prints without the suffix (``ReLUBackward``). ``tests/foundations/test_autograd.py``
+    holds every Function in the library to this.
     """
 
     @staticmethod
@@ -362,14 +408,13 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Any, **kwargs: Any) -> Tensor:
         """Run ``forward`` on the inputs' arrays; record the node if an input needs a grad."""
-        Tensor = _Tensor
         ctx = Node(cls, inputs)
-        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
-        out = Tensor._make(cls.forward(ctx, *arrays, **kwargs), False)
+        arrays = [x.data if isinstance(x, TensorBase) else x for x in inputs]
+        out = _output_type(cls, inputs)._make(cls.forward(ctx, *arrays, **kwargs), False)
         if out.data.base is not None:  # a view of an input shares its version counter
             _share_version(out, inputs)
         if _GradMode.enabled:
-            needs = tuple([isinstance(x, Tensor) and x.requires_grad for x in inputs])
+            needs = tuple([isinstance(x, TensorBase) and x.requires_grad for x in inputs])
             if True in needs:
                 out.requires_grad = True
                 out.grad_fn = ctx
@@ -377,17 +422,28 @@ class Function:
                 ctx._out = weakref.ref(out)
                 # the versions backward will expect (0 for a tensor never changed in place)
                 ctx._versions = tuple(
-                    [x._vc[0] if isinstance(x, Tensor) and x._vc is not None else 0 for x in inputs]
+                    [
+                        x._vc[0] if isinstance(x, TensorBase) and x._vc is not None else 0
+                        for x in inputs
+                    ]
                 )
                 ctx._out_version = 0 if out._vc is None else out._vc[0]
         return out
+
+
+def _output_type(fn: type[Function], inputs: tuple[Any, ...]) -> type[TensorBase]:
+    """The class of ``fn``'s output: that of its first tensor input."""
+    for x in inputs:
+        if isinstance(x, TensorBase):
+            return type(x)
+    raise TypeError(f"{fn.__name__}.apply needs at least one tensor input, got only arrays")
 
 
 def _share_version(out: Tensor, inputs: tuple[Any, ...]) -> None:
     """Give ``out`` the version counter of the input whose memory it views."""
     base = out.data.base
     for x in inputs:
-        if isinstance(x, _Tensor) and (x.data is base or x.data.base is base):
+        if isinstance(x, TensorBase) and (x.data is base or x.data.base is base):
             if x._vc is None:
                 x._vc = [0]
             out._vc = x._vc
@@ -440,7 +496,6 @@ def backward(
     recorded, for higher derivatives; with ``inputs`` only those tensors (leaves or
     not) get a ``.grad``.
     """
-    Tensor = _Tensor
     if not root.requires_grad:
         raise RuntimeError(
             "element 0 of tensors does not require grad and does not have a grad_fn: "
@@ -452,9 +507,9 @@ def backward(
                 f"grad can be implicitly created only for scalar outputs: this output has "
                 f"shape {tuple(root.shape)}; pass gradient= of that shape"
             )
-        gradient = Tensor._make(np.ones_like(root.data), False)
-    elif not isinstance(gradient, Tensor):
-        gradient = Tensor(np.asarray(gradient, dtype=root.data.dtype))
+        gradient = type(root)._make(np.ones_like(root.data), False)
+    elif not isinstance(gradient, TensorBase):
+        gradient = type(root)._make(np.asarray(gradient, dtype=root.data.dtype), False)
     if tuple(gradient.shape) != tuple(root.shape):
         raise RuntimeError(
             f"gradient has shape {tuple(gradient.shape)} but the output has shape "
@@ -462,7 +517,7 @@ def backward(
         )
     if retain_graph is None:
         retain_graph = create_graph
-    if isinstance(inputs, Tensor):
+    if isinstance(inputs, TensorBase):
         inputs = (inputs,)
     only = None if inputs is None else {id(t) for t in inputs}
 
@@ -474,7 +529,6 @@ def _run_backward(
     root: Tensor, gradient: Tensor, retain_graph: bool, create_graph: bool, only: set[int] | None
 ) -> None:
     # BEGIN SOLUTION
-    Tensor = _Tensor
     # $\partial L/\partial t$ of each tensor still waiting for its consumers' contributions
     grads: dict[int, Tensor] = {id(root): gradient}
     for t in reversed(_topological_order(root)):
@@ -504,7 +558,7 @@ def _run_backward(
             elif create_graph:  # the sum over consumers, recorded
                 grads[id(x)] = prev + gx
             else:
-                grads[id(x)] = Tensor._make(prev.data + gx.data, False)
+                grads[id(x)] = type(prev)._make(prev.data + gx.data, False)
         if not retain_graph:
             node.free(edges)
     # END SOLUTION
@@ -512,13 +566,12 @@ def _run_backward(
 
 def _accumulate(t: Tensor, g: Tensor, create_graph: bool) -> None:
     """``t.grad += g`` (a fresh array the first time: ``g`` may be shared with another input)."""
-    Tensor = _Tensor
     if create_graph:  # recorded: the gradient is itself a node of the graph
         t.grad = g.clone() if t.grad is None else t.grad + g
     elif t.grad is None:
-        t.grad = Tensor._make(np.array(g.data, dtype=t.data.dtype, copy=True), False)
+        t.grad = type(g)._make(np.array(g.data, dtype=t.data.dtype, copy=True), False)
     else:
-        t.grad = Tensor._make(t.grad.data + g.data, False)
+        t.grad = type(g)._make(t.grad.data + g.data, False)
 
 
 def grad(
@@ -541,12 +594,11 @@ def grad(
     >>> grad(dx.sum(), x)[0].item()  # d2/dx2 x^2
     2.0
     """
-    Tensor = _Tensor
-    xs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    xs = (inputs,) if isinstance(inputs, TensorBase) else tuple(inputs)
     for i, x in enumerate(xs):
         if not x.requires_grad:
             raise RuntimeError(f"grad: input {i} (shape {tuple(x.shape)}) does not require grad")
-    if not isinstance(outputs, Tensor):
+    if not isinstance(outputs, TensorBase):
         ys = tuple(outputs)
         gs = (None,) * len(ys) if grad_outputs is None else tuple(grad_outputs)
         if len(gs) != len(ys):

@@ -19,7 +19,6 @@ Names and semantics follow PyTorch: ``dim``/``keepdim``, ``.grad``, ``.detach()`
 
 from __future__ import annotations
 
-import weakref
 from collections import namedtuple
 from collections.abc import Sequence
 from typing import Any
@@ -27,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from groundup.foundations import autograd
+from groundup.foundations.inplace import InPlaceOps
 from groundup.foundations.ops.arithmetic import Add, Div, MatMul, Mul, Neg, Pow, Sub
 from groundup.foundations.ops.elementwise import (  # noqa: F401
     Abs,
@@ -35,17 +35,17 @@ from groundup.foundations.ops.elementwise import (  # noqa: F401
     Log,
     Maximum,
     Minimum,
-    ReLU,
-    Sigmoid,
+    ReLUFunction,
+    SigmoidFunction,
     Sqrt,
     StdSqrt,
-    Tanh,
+    TanhFunction,
     Where,
     maximum,
     minimum,
     where,
 )
-from groundup.foundations.ops.fused import LogSoftmax, Softmax
+from groundup.foundations.ops.fused import LogSoftmaxFunction, SoftmaxFunction
 from groundup.foundations.ops.indexing import Gather, GetItem, SetItem, split_pieces
 from groundup.foundations.ops.join import cat, pad, stack  # noqa: F401  (public here)
 from groundup.foundations.ops.reduction import AMax, AMin, Sum, reduction_axes
@@ -121,7 +121,7 @@ def _index_arg(index: Any) -> Any:
     return index
 
 
-class Tensor:
+class Tensor(InPlaceOps, autograd.TensorBase):
     """An n-dimensional array that records the operations applied to it.
 
     Parameters
@@ -135,17 +135,7 @@ class Tensor:
         Convert ``data`` to this dtype.
     """
 
-    __slots__ = (
-        "__weakref__",
-        "_rebases",
-        "_retains_grad",
-        "_vc",
-        "_view",
-        "data",
-        "grad",
-        "grad_fn",
-        "requires_grad",
-    )
+    __slots__ = ()  # the fields are autograd.TensorBase's
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected op
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
@@ -163,20 +153,6 @@ class Tensor:
         # None, or this tensor views another's memory: (base, index) for a slice, else ()
         self._view: tuple[Any, ...] | None = None
         self._rebases: list[tuple[int, Tensor]] | None = None
-
-    @classmethod
-    def _make(cls, data: np.ndarray, requires_grad: bool) -> Tensor:
-        """Wrap an array the library computed (no conversion, no checks)."""
-        t = object.__new__(cls)
-        t.data = data if isinstance(data, np.ndarray) else np.asarray(data)
-        t.requires_grad = requires_grad
-        t.grad = None
-        t.grad_fn = None
-        t._retains_grad = False
-        t._vc = None
-        t._view = None
-        t._rebases = None
-        return t
 
     # ------------------------------------------------------------------ properties
     @property
@@ -257,137 +233,6 @@ class Tensor:
     def retain_grad(self) -> None:
         """Keep ``.grad`` on this non-leaf tensor after backward."""
         self._retains_grad = True
-
-    # ------------------------------------------------------------------ in place
-    @property
-    def _version(self) -> int:
-        """How many in-place changes this tensor's memory has had (``torch``'s ``_version``)."""
-        return 0 if self._vc is None else self._vc[0]
-
-    def _inplace(self, fn: type[autograd.Function], *others: Any, **kwargs: Any) -> Tensor:
-        """``self <- fn(self, *others)`` written into this tensor's own memory (``op_``).
-
-        Every in-place change bumps the version counter that this tensor shares with its
-        views and ``detach()``-ed aliases; backward checks the versions it saved. With
-        grad mode on and a tensor in the graph, the op is recorded: the old value keeps
-        its place in the graph and ``self`` becomes the op's output, as in PyTorch.
-        """
-        record = autograd.is_grad_enabled() and (
-            self.requires_grad or any(isinstance(o, Tensor) and o.requires_grad for o in others)
-        )
-        if record and self.requires_grad and self.grad_fn is None:
-            raise RuntimeError(
-                "a leaf Variable that requires grad is being used in an in-place operation."
-            )
-        if self._vc is None:
-            self._vc = [0]
-        if not record:
-            out = fn.apply(self, *others, **kwargs)
-            _write_into(self, out)
-            self._vc[0] += 1
-            return self
-        if self._view is not None:
-            return self._inplace_view(fn, *others, **kwargs)
-        # The value before the change takes `self`'s place in the graph so far. An op whose
-        # backward reads that value gets a copy of it (PyTorch saves the original self too);
-        # the node that made `self` keeps `self` as its output, so if it saved that output,
-        # its backward sees the bumped version and raises, as PyTorch's does.
-        old, before = self._old_value(fn)
-        out = fn.apply(old, *others, **kwargs)
-        _write_into(self, out)
-        self._vc[0] += 1
-        self._rebase(out.grad_fn, old, before)
-        return self
-
-    def _old_value(self, fn: type[autograd.Function]) -> tuple[Tensor, int]:
-        """``self`` as it is now, to stand in the graph for it after an in-place change."""
-        if fn in _READS_OLD_VALUE:
-            old = Tensor._make(self.data.copy(), self.requires_grad)
-        else:
-            old = Tensor._make(self.data, self.requires_grad)
-            old._vc = self._vc
-        old.grad_fn = self.grad_fn
-        return old, self._vc[0]
-
-    def _rebase(self, node: autograd.Node, old: Tensor, before: int) -> None:
-        """Make ``self`` the output of ``node``; nodes recorded earlier keep reaching ``old``."""
-        node._out, node._out_version = weakref.ref(self), self._vc[0]
-        if old.requires_grad:
-            self._rebases = [*(self._rebases or ()), (before, old)]
-            autograd._Rebased.any = True
-        self.grad_fn, self.requires_grad = node, True
-
-    def _inplace_view(self, fn: type[autograd.Function], *others: Any, **kwargs: Any) -> Tensor:
-        """An in-place op on a slice ``base[index]``: ``base[index] = fn(base[index], ...)``.
-
-        The change is recorded on the base (which other views and aliases share), and this
-        slice becomes a fresh slice of the changed base (PyTorch's ``CopySlices``).
-        """
-        if not self._view:
-            raise RuntimeError(
-                f"{fn.__name__} in place on a view made by reshape/transpose/expand of a tensor "
-                "in the graph is not supported: change the tensor itself, or clone() the view"
-            )
-        base, index = self._view
-        if base.requires_grad and base.grad_fn is None:
-            raise RuntimeError(
-                "a view of a leaf Variable that requires grad is being used in an in-place "
-                "operation."
-            )
-        old, before = self._old_value(fn)
-        value = fn.apply(old, *others, **kwargs)
-        if value.data.shape != self.data.shape:
-            _write_into(self, value)  # raises the shape error
-        base._inplace(SetItem, value, index=index, inplace=True)  # bumps the shared version
-        fresh = GetItem.apply(base, index=index)
-        self._rebase(fresh.grad_fn, old, before)
-        return self
-
-    def add_(self, other: Any, alpha: Any = 1) -> Tensor:
-        """``self += alpha * other`` in place."""
-        return self._inplace(Add, other if alpha == 1 else other * alpha)
-
-    def sub_(self, other: Any, alpha: Any = 1) -> Tensor:
-        """``self -= alpha * other`` in place."""
-        return self._inplace(Sub, other if alpha == 1 else other * alpha)
-
-    def mul_(self, other: Any) -> Tensor:
-        return self._inplace(Mul, other)
-
-    def div_(self, other: Any) -> Tensor:
-        return self._inplace(Div, other)
-
-    def pow_(self, exponent: Any) -> Tensor:
-        return self._inplace(Pow, exponent)
-
-    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
-        if min is None and max is None:
-            raise ValueError("clamp_: at least one of min and max must be given")
-        return self._inplace(Clip, min=min, max=max)
-
-    clip_ = clamp_
-
-    def __iadd__(self, other: Any) -> Tensor:
-        return self._inplace(Add, other)
-
-    def __isub__(self, other: Any) -> Tensor:
-        return self._inplace(Sub, other)
-
-    def __imul__(self, other: Any) -> Tensor:
-        return self._inplace(Mul, other)
-
-    def __itruediv__(self, other: Any) -> Tensor:
-        return self._inplace(Div, other)
-
-    def copy_(self, src: Any) -> Tensor:
-        """Copy ``src`` (broadcast to this shape) into this tensor; differentiable in ``src``."""
-        return self._inplace(SetItem, src, index=Ellipsis, inplace=True)
-
-    def fill_(self, value: Any) -> Tensor:
-        return self._inplace(SetItem, value, index=Ellipsis, inplace=True)
-
-    def zero_(self) -> Tensor:
-        return self.fill_(0)
 
     # ------------------------------------------------------------------ conversion
     def item(self) -> Any:
@@ -551,13 +396,13 @@ class Tensor:
         return Abs.apply(self)
 
     def tanh(self) -> Tensor:
-        return Tanh.apply(self)
+        return TanhFunction.apply(self)
 
     def sigmoid(self) -> Tensor:
-        return Sigmoid.apply(self)
+        return SigmoidFunction.apply(self)
 
     def relu(self) -> Tensor:
-        return ReLU.apply(self)
+        return ReLUFunction.apply(self)
 
     def maximum(self, other: Any) -> Tensor:
         return Maximum.apply(self, other)
@@ -573,10 +418,10 @@ class Tensor:
     clamp = clip
 
     def log_softmax(self, dim: int = -1) -> Tensor:
-        return LogSoftmax.apply(self, dim=dim)
+        return LogSoftmaxFunction.apply(self, dim=dim)
 
     def softmax(self, dim: int = -1) -> Tensor:
-        return Softmax.apply(self, dim=dim)
+        return SoftmaxFunction.apply(self, dim=dim)
 
     # ------------------------------------------------------------------ reductions
     def sum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
@@ -759,26 +604,3 @@ class Tensor:
 
     def gather(self, dim: int, index: Any) -> Tensor:
         return Gather.apply(self, dim=dim, index=_index_arg(index))
-
-
-autograd._Tensor = Tensor
-
-
-# in-place ops whose backward needs the value ``self`` had before the change
-_READS_OLD_VALUE = (Mul, Div, Pow)
-
-
-def _write_into(t: Tensor, out: Tensor) -> None:
-    """Copy the result of an in-place op into ``t``'s memory (same shape; same-kind dtype)."""
-    if out.data is t.data:  # the op wrote there itself
-        return
-    if out.data.shape != t.data.shape:
-        raise RuntimeError(
-            f"output with shape {list(t.data.shape)} doesn't match the broadcast shape "
-            f"{list(out.data.shape)}"
-        )
-    if not np.can_cast(out.data.dtype, t.data.dtype, casting="same_kind"):
-        raise RuntimeError(
-            f"result type {out.data.dtype} can't be cast to the desired output type {t.data.dtype}"
-        )
-    np.copyto(t.data, out.data, casting="same_kind")

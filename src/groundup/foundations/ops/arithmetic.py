@@ -144,10 +144,10 @@ class Pow(Function):
 
 
 def _log(a: Any) -> Any:
-    r"""$\ln a$ as a tensor (constant when $a$ is not a tensor); $-\infty$ at 0 without a warning."""
+    r"""$\ln a$: a tensor, or an array when $a$ is a constant; $-\infty$ at 0 without a warning."""
     with np.errstate(divide="ignore", invalid="ignore"):
         if isinstance(a, np.ndarray | np.generic | int | float):  # a constant
-            return Log.apply(np.asarray(a, dtype=np.result_type(a, np.float32)))
+            return np.log(np.asarray(a, dtype=np.result_type(a, np.float32)))
         return Log.apply(a)
 
 

@@ -91,7 +91,7 @@ class Abs(Function):
         # END SOLUTION
 
 
-class Tanh(Function):
+class TanhFunction(Function):
     r"""$y = \tanh x$; $y' = 1 - \tanh^2 x = 1 - y^2$."""
 
     @staticmethod
@@ -106,7 +106,7 @@ class Tanh(Function):
         # END SOLUTION
 
 
-class Sigmoid(Function):
+class SigmoidFunction(Function):
     r"""$\sigma(x) = 1/(1+e^{-x})$, $\sigma'(x) = \sigma(x)(1-\sigma(x))$."""
 
     @staticmethod
@@ -121,7 +121,7 @@ class Sigmoid(Function):
         # END SOLUTION
 
 
-class ReLU(Function):
+class ReLUFunction(Function):
     r"""$y = \max(0, x)$; $y' = [x > 0]$ (0 at 0, as PyTorch)."""
 
     @staticmethod
@@ -233,5 +233,5 @@ class Clip(Function):
     @staticmethod
     def backward(ctx: Node, grad: Any) -> Any:
         # BEGIN SOLUTION
-        return grad * ctx.mask  # the 0/1 mask, as in ReLU
+        return grad * ctx.mask  # the 0/1 mask, as in ReLUFunction above
         # END SOLUTION

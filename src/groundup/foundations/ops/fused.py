@@ -20,7 +20,7 @@ from groundup.foundations.autograd import Function, Node
 from groundup.utils import math_utils
 
 
-class LogSoftmax(Function):
+class LogSoftmaxFunction(Function):
     r"""$y_i = x_i - \log\sum_j e^{x_j}$ along ``dim``; $\bar x = g - e^{y}\sum_j g_j$."""
 
     @staticmethod
@@ -37,7 +37,7 @@ class LogSoftmax(Function):
         # END SOLUTION
 
 
-class Softmax(Function):
+class SoftmaxFunction(Function):
     r"""$y_i = e^{x_i}/\sum_j e^{x_j}$ along ``dim``; $\bar x = y \odot (g - \sum_j g_j y_j)$."""
 
     @staticmethod

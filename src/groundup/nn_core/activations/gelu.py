@@ -11,6 +11,9 @@ to be "kept"; unlike ReLU's hard gate the weight is smooth. Two forms, as PyTorc
 
 NumPy has no ``erf``: :func:`~groundup.nn_core.activations.erfc.erfc` provides one.
 
+Where the backward lives: below, :class:`GELUFunction` (both forms, written with engine ops,
+so a second derivative works).
+
 >>> import numpy as np
 >>> from groundup import Tensor
 >>> round(GELU()(Tensor(np.array([1.0]))).item(), 6)

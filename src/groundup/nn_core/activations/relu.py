@@ -10,6 +10,9 @@ All four are the identity for $x > 0$ and differ only on the negative side:
 | ELU | $\alpha(e^x - 1)$ | $\alpha e^x = y + \alpha$ |
 
 At $x = 0$ the derivative is taken from the negative side, as PyTorch does.
+Where each backward lives: ReLU's in the engine, :class:`~groundup.foundations.ops.elementwise.ReLUFunction`
+(``x.relu()``); LeakyReLU's and ELU's below (:class:`LeakyReLUFunction`, :class:`ELUFunction`);
+PReLU is composed of engine ops (``where``, ``*``), so autograd derives its backward.
 
 >>> import numpy as np
 >>> from groundup import Tensor

@@ -11,6 +11,10 @@ softplus are written so that nothing overflows (kernels in
 * $\mathrm{SiLU}(x) = x\,\sigma(x)$ ("swish"), with derivative
   $\sigma(x)\,(1 + x(1 - \sigma(x)))$.
 
+Where each backward lives: Sigmoid's in the engine,
+:class:`~groundup.foundations.ops.elementwise.SigmoidFunction` (``x.sigmoid()``); the others
+below (:class:`LogSigmoidFunction`, :class:`SoftplusFunction`, :class:`SiLUFunction`).
+
 >>> import numpy as np
 >>> from groundup import Tensor
 >>> LogSigmoid()(Tensor(np.array([-1000.0]))).tolist()  # naive log(1/(1+e^1000)) = -inf

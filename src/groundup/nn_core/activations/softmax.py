@@ -5,6 +5,8 @@ $\log\mathrm{softmax}(x)_i = x_i - \log\sum_j e^{x_j}$. Both are fused primitive
 engine (:mod:`groundup.foundations.ops.fused`): they shift by $\max_j x_j$ before
 exponentiating, so logits of $10^4$ do not overflow, and their backward passes are closed
 forms ($\bar x = y \odot (g - \sum_j g_j y_j)$ and $\bar x = g - e^{y}\sum_j g_j$).
+Where the backward lives: :class:`~groundup.foundations.ops.fused.SoftmaxFunction` and
+:class:`~groundup.foundations.ops.fused.LogSoftmaxFunction`.
 Prefer ``log_softmax`` followed by NLL over ``log(softmax(x))``: the latter underflows to
 $\log 0 = -\infty$.
 

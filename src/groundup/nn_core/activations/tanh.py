@@ -4,6 +4,10 @@ $\tanh x = \frac{e^x - e^{-x}}{e^x + e^{-x}} = 2\sigma(2x) - 1$, with $\tanh' = 
 Hardtanh clips to $[\text{min\_val}, \text{max\_val}]$; its derivative is 1 strictly
 inside and 0 elsewhere (0 at the two corners, as PyTorch).
 
+Where each backward lives: Tanh's in the engine,
+:class:`~groundup.foundations.ops.elementwise.TanhFunction` (``x.tanh()``); Hardtanh's (and
+ReLU6's) below, :class:`HardtanhFunction`.
+
 >>> import numpy as np
 >>> from groundup import Tensor
 >>> Hardtanh()(Tensor(np.array([-3.0, 0.5, 3.0]))).tolist()

@@ -28,12 +28,14 @@ from groundup.foundations.factories import (
     zeros,
     zeros_like,
 )
+from groundup.foundations.ops.einsum import einsum
 
 __all__ = [
     "Function",
     "Tensor",
     "arange",
     "cat",
+    "einsum",
     "enable_grad",
     "full",
     "grad",

@@ -19,8 +19,8 @@ here, once:
 state, so it is one matrix product over all $T$ steps per layer and direction; only the
 $h_{t-1} W_{hh}^\top$ part runs inside the loop over time. Reading step $t$ of that
 projection with plain indexing would cost a full ``(T, B, G)`` gradient array per step in
-the backward pass ($O(T^2)$); :func:`time_steps` writes the $T$ step gradients into one
-shared buffer instead ($O(T)$).
+the backward pass ($O(T^2)$); ``x.unbind(0)`` writes the $T$ step gradients into one
+shared buffer instead ($O(T)$; :class:`~groundup.foundations.ops.indexing.SplitPiece`).
 """
 
 from __future__ import annotations
@@ -30,9 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from groundup.foundations.autograd import Function, Node, is_grad_enabled
 from groundup.foundations.computational_graph import Tensor, cat, stack
-from groundup.foundations.ops.indexing import IndexAdd
 from groundup.nn_core import init
 from groundup.nn_core.layers.linear import linear
 from groundup.nn_core.module import Module, Parameter
@@ -41,62 +39,11 @@ from groundup.utils.seeding import make_rng
 
 __all__ = ["RNNBase", "RNNCellBase", "time_steps"]
 
-State = tuple[Tensor, ...]
-
-
-# ---------------------------------------------------------------------- reading time steps
-class _StepGradients:
-    """The ``(T, B, G)`` buffer the step gradients of one projection are written into."""
-
-    def __init__(self) -> None:
-        self.buffer: np.ndarray | None = None
-
-
-class _Collect(Function):
-    r"""Identity $y = x$ that closes a backward pass over :class:`_Step`: the next pass starts afresh."""
-
-    @staticmethod
-    def forward(ctx: Node, x: np.ndarray, sink: Any = None) -> np.ndarray:
-        ctx.sink = sink
-        sink.buffer = None
-        return x
-
-    @staticmethod
-    def backward(ctx: Node, grad: Any) -> Any:
-        ctx.sink.buffer = None
-        return grad
-
-
-class _Step(Function):
-    r"""$y = x[t]$; $\bar x[t] = g$, written into the buffer shared by all $T$ steps.
-
-    The first step to run its backward allocates the zero buffer and returns it as the
-    gradient of $x$; every later step writes its slice into that same array and returns
-    nothing. The engine adds up a tensor's gradient only after all its consumers ran
-    (topological order), so the buffer is complete when it is used. When the backward is
-    itself recorded (``create_graph=True``) each step returns an ordinary scatter instead.
-    """
-
-    @staticmethod
-    def forward(ctx: Node, x: np.ndarray, t: int = 0, sink: Any = None) -> np.ndarray:
-        ctx.t, ctx.sink = t, sink
-        return x[t]
-
-    @staticmethod
-    def backward(ctx: Node, grad: Any) -> Any:
-        shape = ctx.inputs[0].shape
-        if is_grad_enabled():  # a recorded backward: differentiable scatter, O(T) each
-            return IndexAdd.apply(grad, shape=shape, index=ctx.t)
-        sink = ctx.sink
-        first = sink.buffer is None
-        if first:
-            sink.buffer = np.zeros(shape, dtype=grad.data.dtype)
-        sink.buffer[ctx.t] = grad.data
-        return Tensor._make(sink.buffer, False) if first else None
-
 
 def time_steps(x: Tensor) -> list[Tensor]:
-    """The slices ``x[0], ..., x[T-1]`` of a ``(T, ...)`` tensor, with an $O(T)$ backward.
+    """The slices ``x[0], ..., x[T-1]`` of a ``(T, ...)`` tensor: ``list(x.unbind(0))``.
+
+    Kept for code written before ``unbind`` had an $O(T)$ backward.
 
     >>> x = Tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
     >>> steps = time_steps(x)
@@ -104,9 +51,10 @@ def time_steps(x: Tensor) -> list[Tensor]:
     >>> x.grad.tolist()
     [[1.0, 1.0], [0.0, 0.0], [2.0, 2.0]]
     """
-    sink = _StepGradients()
-    x = _Collect.apply(x, sink=sink)
-    return [_Step.apply(x, t=t, sink=sink) for t in range(x.shape[0])]
+    return list(x.unbind(0))
+
+
+State = tuple[Tensor, ...]
 
 
 # ---------------------------------------------------------------------- shared checks
@@ -254,7 +202,7 @@ class RNNBase(Module):
         Unrolled here with ``_step``; a subclass may run the whole sequence as one op.
         """
         T = x_proj.shape[0]
-        steps = time_steps(x_proj)  # T x (B, G)
+        steps = x_proj.unbind(0)  # T x (B, G), an O(T) backward
         ys: list[Any] = [None] * T
         for t in range(T - 1, -1, -1) if reverse else range(T):
             state = self._step(steps[t], state, w_hh, b_hh)

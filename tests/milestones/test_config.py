@@ -123,3 +123,14 @@ def test_every_milestone_config_round_trips_through_json(quick):
         assert from_dict(m.config, as_dict(cfg)) == cfg, m.name
         for f in describe_fields(m.config):  # the default passes its own field's checks
             configure(m.config, {f.name: format_value(getattr(cfg, f.name))}, quick=quick)
+
+
+def test_a_renamed_field_keeps_its_old_name_for_set_and_old_runs():
+    from groundup.milestones.gpt_shakespeare import Config as GPTConfig
+
+    assert configure(GPTConfig, {"gelu": "none"}).approximate == "none"
+    old_run = {**as_dict(GPTConfig()), "gelu": "none"}
+    del old_run["approximate"]
+    assert from_dict(GPTConfig, old_run).approximate == "none"
+    with pytest.raises(ConfigError, match="unknown option"):
+        configure(GPTConfig, {"gleu": "none"})

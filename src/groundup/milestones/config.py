@@ -75,7 +75,12 @@ class RunConfig:
     * :meth:`quick` — the seconds-long variant used by ``--quick`` (tests run it);
     * :meth:`resolve` — after ``--set``: fill values that depend on other fields (e.g.
       epochs by dataset) and raise :class:`ConfigError` for combinations that cannot work.
+
+    A field that is renamed keeps its old name working in ``renamed`` (old name: new name),
+    for ``--set`` and for the ``config.json`` of runs made before the rename.
     """
+
+    renamed: typing.ClassVar[dict[str, str]] = {}
 
     def quick(self: C) -> C:
         """The ``--quick`` variant: tiny data, few steps. Default: unchanged."""
@@ -289,6 +294,7 @@ def configure(cls: type[C], sets: dict[str, str] | None = None, quick: bool = Fa
     infos = {f.name: f for f in describe_fields(cls)}
     changes = {}
     for key, raw in (sets or {}).items():
+        key = cls.renamed.get(key, key)
         if key not in infos:
             valid = ", ".join(infos) or "none (this milestone has no options)"
             raise ConfigError(f"--set {key}={raw}: unknown option; the options are: {valid}")
@@ -347,6 +353,7 @@ def _jsonable(v: Any) -> Any:
 def from_dict(cls: type[C], values: dict[str, Any]) -> C:
     """The configuration written by :func:`as_dict` (``config.json`` of a run), retyped."""
     infos = {f.name: f for f in describe_fields(cls)}
+    values = {cls.renamed.get(k, k): v for k, v in values.items()}
     unknown = set(values) - set(infos)
     if unknown:
         raise ConfigError(

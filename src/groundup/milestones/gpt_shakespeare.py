@@ -12,7 +12,7 @@ The checkpoint (weights, ``GPTConfig``, tokenizer) is what ``groundup sample RUN
 loads, and the base model of the alignment milestones.
 
 Deviations from nanoGPT: GPT-2's tanh GELU (exact GELU needs $\mathrm{erf}$, slow in
-NumPy; ``--set gelu=none`` for the exact one); the text is the bundled complete plays
+NumPy; ``--set approximate=none`` for the exact one); the text is the bundled complete plays
 (4.3 M characters) rather than the 1.1 M-character "tiny Shakespeare", split 90/10.
 ``--set data=NAME`` trains on any text corpus of the data registry instead (e.g.
 ``tiny-shakespeare`` after ``groundup data get tiny-shakespeare``; ``groundup data list``).
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 
@@ -41,6 +41,8 @@ def text_corpora() -> list[str]:
 @dataclass(frozen=True)
 class Config(RunConfig):
     """The ``--set`` options of ``gpt-shakespeare`` (nanoGPT's names)."""
+
+    renamed: ClassVar[dict[str, str]] = {"gelu": "approximate"}
 
     data: str = "shakespeare"
     """A text corpus of the data registry (shakespeare, tiny-shakespeare, wikitext-2, ...)."""
@@ -62,8 +64,8 @@ class Config(RunConfig):
     """Biases in Linear and LayerNorm (nanoGPT's CPU run has none)."""
     pos: Literal["learned", "rope"] = "learned"
     """Position embeddings: a learned table or rotary."""
-    gelu: Literal["tanh", "none"] = "tanh"
-    """GELU: the tanh approximation or the exact one (none)."""
+    approximate: Literal["tanh", "none"] = "tanh"
+    """GELU's form, as torch.nn.GELU's argument: the tanh approximation or the exact one (none)."""
     lr: Annotated[float, Min(0, exclusive=True)] = 1e-3
     """Peak learning rate."""
     min_lr: Annotated[float, Min(0)] = 1e-4
@@ -219,7 +221,7 @@ def train(cfg: Config, ctx: RunContext) -> dict[str, Any]:
         dropout=cfg.dropout,
         bias=cfg.bias,
         pos=cfg.pos,
-        approximate=cfg.gelu,
+        approximate=cfg.approximate,
     )
     warmup = min(cfg.warmup, iters - 1)
     model = GPT(config, generator=ctx.rng(0))

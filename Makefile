@@ -51,10 +51,10 @@ endif
 
 test: system-deps dev
 	$(BIN)/ruff check src tests benchmarks
-	$(TEST_ENV) $(BIN)/python -m pytest -n 2 -m "not slow"
+	$(TEST_ENV) $(BIN)/python -m pytest -n 2 --dist loadgroup -m "not slow"
 
 test-slow: dev
-	$(TEST_ENV) $(BIN)/python -m pytest -n 2 -m slow
+	$(TEST_ENV) $(BIN)/python -m pytest -n 2 --dist loadgroup -m slow
 
 # The workbench's author check: every exercise's stub fails its tests, the reference passes.
 check-exercises: dev

@@ -13,7 +13,7 @@ import sys
 import typer
 
 from groundup import __version__
-from groundup.cli import bench, data, docs, learn, play, run, sample, workbench
+from groundup.cli import bench, data, docs, learn, play, run, sample, sweep, workbench
 from groundup.errors import GroundupError
 
 app = typer.Typer(
@@ -24,6 +24,10 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command(name="run", help="Train a milestone model and check its target.")(run.run)
+app.command(
+    name="sweep",
+    help="A milestone over a grid of options and seeds, on Ray (locally or a cluster).",
+)(sweep.sweep)
 app.add_typer(data.app, name="data")
 app.add_typer(learn.app, name="learn")
 app.command(

@@ -44,3 +44,15 @@ try:
     _blas_limit = threadpool_limits(1)
 except ImportError:  # pragma: no cover - threadpoolctl is in the dev extra
     pass
+
+
+# One local Ray instance (2 CPUs, no dashboard, no network) for the tests that use Ray; they
+# share the xdist_group "ray", so `pytest -n 2 --dist loadgroup` runs them in one worker.
+@pytest.fixture(scope="session")
+def ray_local():
+    import ray
+
+    if not ray.is_initialized():
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()

@@ -18,8 +18,8 @@ prediction.
 Implementation details: damping $F + 0.1I$ and 10 CG iterations (Stable-Baselines3's
 zoo), backtracking $0.5^k$ for $k < 10$ with accept ratio 0.1 (ikostrikov's
 pytorch-trpo), $\delta = 0.01$. The KL is the exact per-token KL, not a sample estimate.
-``conjugate_gradient`` has the signature of ``groundup.rl.policy_gradient.trpo``'s
-(written at the same time for the environment agents).
+``conjugate_gradient`` is the environment agents' (``groundup.rl.policy_gradient.trpo``),
+shared.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ import numpy as np
 from groundup.alignment.kl import exact_kl
 from groundup.foundations.autograd import grad, no_grad
 from groundup.foundations.computational_graph import Tensor
+from groundup.rl.policy_gradient.trpo import conjugate_gradient
 
 __all__ = ["TRPOConfig", "conjugate_gradient", "fisher_vector_product", "surrogate", "trpo_step"]
 
@@ -53,40 +54,6 @@ class TRPOConfig:
     """Each trial shrinks the step by this factor."""
     accept_ratio: float = 0.1
     """Accept a trial when actual / expected improvement exceeds this."""
-
-
-def conjugate_gradient(
-    Avp: Callable[[np.ndarray], np.ndarray],
-    b: np.ndarray,
-    iters: int = 10,
-    residual_tol: float = 1e-10,
-) -> np.ndarray:
-    r"""Solve $Ax = b$ for symmetric positive definite $A$ given only $v \mapsto Av$.
-
-    >>> A = np.array([[4.0, 1.0], [1.0, 3.0]])
-    >>> (conjugate_gradient(lambda v: A @ v, np.array([1.0, 2.0]), iters=2) * 11).round(6)
-    array([1., 7.])
-    """
-    b = np.asarray(b, np.float64)
-    x = np.zeros_like(b)
-    # BEGIN SOLUTION
-    r = b.copy()  # $r = b - Ax$ at $x = 0$
-    p = r.copy()
-    rr = r @ r
-    for _ in range(iters):
-        if rr < residual_tol:
-            break
-        Ap = Avp(p)
-        # $\alpha = r^\top r / p^\top A p$
-        alpha = rr / (p @ Ap)
-        x += alpha * p
-        r -= alpha * Ap
-        rr_new = r @ r
-        # $p \leftarrow r + (r_\text{new}^\top r_\text{new} / r^\top r)\,p$
-        p = r + (rr_new / rr) * p
-        rr = rr_new
-    # END SOLUTION
-    return x
 
 
 def _flat(arrays: Sequence[Any]) -> np.ndarray:

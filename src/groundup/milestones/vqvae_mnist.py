@@ -222,7 +222,7 @@ MILESTONE = Milestone(
     title="VQ-VAE (7x7 codes, K=128, EMA codebook) on 4,000 MNIST digits, and a GPT prior over its codes",
     phase="Phase 7 (implementation curriculum; six-month syllabus week 9), week 15",
     target="codebook perplexity >= 32 of 128 on the test digits; GPT-prior samples FD <= 30",
-    expected_time="~25 min at load 40 on 2 cores (620 VQ-VAE steps, 372 GPT steps); a few minutes idle",
+    expected_time="31 min measured at load 40 on 2 cores (620 VQ-VAE steps, 372 GPT steps)",
     train=train,
     config=Config,
     check=lambda s: s["test_perplexity"] >= 32 and s["fd"] <= 30,

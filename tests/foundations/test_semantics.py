@@ -364,3 +364,26 @@ def test_matmul_of_different_dtypes_raises_as_torch():
     with pytest.raises(RuntimeError, match="same dtype"):
         Tensor(np.ones((2, 3), dtype=np.int64)) @ Tensor(b64)
     assert (Tensor(a32) @ Tensor(b64.astype(np.float32))).dtype == np.float32
+
+
+def test_a_promoted_gradient_is_cast_back_to_its_input_dtype_as_torch():
+    # float32 x times a float64 array is float64 (PyTorch's promotion of two n-d operands);
+    # the gradient that reaches x, and the layer below it, is float32 again.
+    from groundup.nn_core.layers.linear import Linear
+
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((3, 2))
+    layer = Linear(4, 2, generator=0)
+    x = Tensor(rng.standard_normal((3, 4)).astype(np.float32), requires_grad=True)
+    y = layer(x) * w  # float32 (3, 2) * float64 (3, 2)
+    assert y.dtype == np.float64
+    y.sum().backward()
+    tl = torch.nn.Linear(4, 2)
+    with torch.no_grad():
+        tl.weight.copy_(torch.tensor(layer.weight.data))
+        tl.bias.copy_(torch.tensor(layer.bias.data))
+    tx = torch.tensor(x.data, requires_grad=True)
+    (tl(tx) * torch.tensor(w)).sum().backward()
+    assert x.grad.dtype == np.float32 and layer.weight.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(layer.weight.grad.data, tl.weight.grad.numpy(), rtol=1e-5, atol=1e-6)

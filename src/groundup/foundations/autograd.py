@@ -552,6 +552,8 @@ def _run_backward(
                 continue
             if gx.data.shape != x.data.shape:
                 gx = gx.sum_to_shape(x.data.shape)  # the one place broadcasting is undone
+            if gx.data.dtype != x.data.dtype:  # promoted (float32 * float64): back, as PyTorch
+                gx = gx.astype(x.data.dtype)
             prev = grads.get(id(x))
             if prev is None:
                 grads[id(x)] = gx

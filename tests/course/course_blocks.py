@@ -90,6 +90,7 @@ CONVERTED = [
     "implementation/11-cnn-architectures.md",
     "implementation/12-attention-and-transformers.md",
     "implementation/13-tokenisation-and-gpt.md",
+    "implementation/15-policy-gradients.md",
     "implementation/17-continuous-control.md",
     "implementation/18-autoencoders-and-vaes.md",
     "study-guide/cnn-resnet.md",

@@ -253,7 +253,7 @@ MILESTONE = Milestone(
         "eps = 0..0.3; adversarial training: PGD accuracy at eps = 0.1 at least 0.3 above "
         "the standard model's"
     ),
-    expected_time="~10 min (1 BLAS thread, 2 shared cores)",
+    expected_time="~6.5 min per epoch at load ~40 on 2 shared cores (niced), ~45 min in all",
     train=train,
     config=Config,
     check=_check,

@@ -91,6 +91,7 @@ CONVERTED = [
     "implementation/12-attention-and-transformers.md",
     "implementation/13-tokenisation-and-gpt.md",
     "implementation/15-policy-gradients.md",
+    "implementation/16-value-based-rl.md",
     "implementation/17-continuous-control.md",
     "implementation/18-autoencoders-and-vaes.md",
     "study-guide/cnn-resnet.md",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated
 
 import numpy as np
@@ -201,9 +202,15 @@ def test_curriculum_order_follows_the_weeks(monkeypatch):
     names = [m.name for m in registry.in_curriculum_order()]
     assert names.index("mlp-mnist") < names.index("optimizers-compare") < names.index("gmm-em")
     assert names.index("lenet-mnist") < names.index("seq2seq-dates") < names.index("vit-mnist")
-    assert names.index("gpt-shakespeare") < names.index("frozenlake-tabular")  # Phase 6 before Phase 10
+    assert names.index("gpt-shakespeare") < names.index(
+        "frozenlake-tabular"
+    )  # Phase 6 before Phase 10
     # Phase 7 (week 15): the autoencoders after the transformers, before RL
-    assert names.index("gpt-shakespeare") < names.index("vae-mnist") < names.index("frozenlake-tabular")
+    assert (
+        names.index("gpt-shakespeare")
+        < names.index("vae-mnist")
+        < names.index("frozenlake-tabular")
+    )
     assert {registry.get(n).week for n in ("vae-mnist", "cvae-mnist", "vqvae-mnist")} == {15}
 
 
@@ -232,3 +239,18 @@ def test_resuming_a_run_of_an_older_groundup_is_a_clear_error(tmp_path):
     np.savez(new.out_dir / "checkpoint.npz", __meta__=np.array("{}"))  # the old format
     with pytest.raises(GroundupError, match=r"cannot resume .*not a groundup run checkpoint"):
         run_milestone("toy", runs_dir=tmp_path / "b", resume=True, show_progress=False)
+
+
+def test_runs_started_in_the_same_second_get_their_own_directories(tmp_path, monkeypatch):
+    import time as time_module
+
+    monkeypatch.setattr(time_module, "strftime", lambda fmt: "20260101-000000")
+    # a run that checked the name just before the other created it: the check sees nothing
+    real_exists = Path.exists
+    monkeypatch.setattr(
+        Path, "exists", lambda self: False if self.parent == tmp_path / "toy" else real_exists(self)
+    )
+    a = run_milestone("toy", runs_dir=tmp_path, show_progress=False, seed=0)
+    b = run_milestone("toy", runs_dir=tmp_path, show_progress=False, seed=1)
+    assert a.out_dir != b.out_dir and b.out_dir.name == "20260101-000000-2"
+    assert json.loads((a.out_dir / "summary.json").read_text())["seed"] == 0

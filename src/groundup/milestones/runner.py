@@ -119,11 +119,17 @@ def run_milestone(
     else:
         cfg = resolve_config(milestone, quick=quick, epochs=epochs, options=options)
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        out_dir = root / stamp
-        n = 1
-        while out_dir.exists():
-            n += 1
-            out_dir = root / f"{stamp}-{n}"
+        root.mkdir(parents=True, exist_ok=True)
+        out_dir, n = root / stamp, 1
+        while True:
+            try:
+                # mkdir claims the name: two runs started in the same second (seeds launched
+                # side by side) get two directories, never one shared by both
+                out_dir.mkdir()
+                break
+            except FileExistsError:
+                n += 1
+                out_dir = root / f"{stamp}-{n}"
 
     ctx = RunContext(
         name,

@@ -48,6 +48,10 @@ CASES = {
     "vae-mnist": {},
     "cvae-mnist": {},
     "vqvae-mnist": {},
+    "gan-mnist": {},
+    "dcgan-mnist": {},
+    "wgan-gp-mnist": {},
+    "cgan-mnist": {},
 }
 # wall-clock figures differ between any two runs
 TIMES = {"time", "seconds", "run_dir", "images_per_second", "train_seconds"}

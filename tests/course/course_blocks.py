@@ -94,6 +94,7 @@ CONVERTED = [
     "implementation/16-value-based-rl.md",
     "implementation/17-continuous-control.md",
     "implementation/18-autoencoders-and-vaes.md",
+    "implementation/19-gans.md",
     "study-guide/cnn-resnet.md",
     "study-guide/gpt-transformer.md",
     "study-guide/mechanistic-interpretability.md",

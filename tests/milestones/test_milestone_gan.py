@@ -48,6 +48,24 @@ def test_quick_run_writes_a_grid_per_epoch_and_scores_against_the_floor(name, tm
     assert result is not None
 
 
+def test_dcgan_cifar10_quick_run_draws_colour_grids(tmp_path):
+    import matplotlib.image
+
+    run_milestone("dcgan-cifar10", quick=True, runs_dir=tmp_path, show_progress=False)
+    run_dir = next((tmp_path / "dcgan-cifar10").iterdir())
+    grids = sorted(run_dir.glob("samples_epoch_*.png"))
+    assert len(grids) == 2
+    image = matplotlib.image.imread(grids[-1])
+    assert image.shape[:2] == (8 * 34 + 2, 10 * 34 + 2) and image.shape[2] in (3, 4)
+    assert image[..., :3].std(axis=-1).max() > 0  # colour, not grey
+
+
+def test_dcgan_cifar10_without_the_data_says_how_to_add_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("GROUNDUP_DATA", str(tmp_path / "empty-cache"))
+    with pytest.raises(Exception, match="groundup data add cifar-10 --from"):
+        run_milestone("dcgan-cifar10", quick=False, runs_dir=tmp_path, show_progress=False)
+
+
 def test_grad_norm_range_skips_the_warm_up():
     norms = [5.0, 1.1, 0.9, 1.2, 1.0, 1.05, 0.95, 1.1, 1.0, 1.0, 1.2, 0.9]
     assert grad_norm_range(norms) == (0.9, 1.2)  # the first tenth (one epoch) is warm-up

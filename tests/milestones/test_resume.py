@@ -52,6 +52,7 @@ CASES = {
     "dcgan-mnist": {},
     "wgan-gp-mnist": {},
     "cgan-mnist": {},
+    "dcgan-cifar10": {},
 }
 # wall-clock figures differ between any two runs
 TIMES = {"time", "seconds", "run_dir", "images_per_second", "train_seconds"}

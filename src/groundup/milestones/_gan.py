@@ -234,7 +234,11 @@ def run_gan(
             ):
                 labels = np.arange(cfg.num_samples) % 10 if conditional else None
                 scores = evaluate(sample(cfg.num_samples, ctx.rng(3), labels), labels)
-                row |= {k: scores[k] for k in ("fd", "precision", "recall") if k in scores}
+                row |= {
+                    k: scores[k]
+                    for k in ("fd", "precision", "recall", "class_accuracy")
+                    if k in scores
+                }
             ctx.log(epoch + 1, **row)
             history = row
     ctx.x_label = "epoch"

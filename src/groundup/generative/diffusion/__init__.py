@@ -1,0 +1,7 @@
+"""Diffusion models (Phase 9): noise schedules, DDPM, DDIM and classifier-free guidance.
+
+* :mod:`~groundup.generative.diffusion.noise_schedule`: linear and cosine $\\beta_t$, $\\bar\\alpha_t$, the posterior;
+* :mod:`~groundup.generative.diffusion.ddpm`: the forward process, $L_\\text{simple}$, ancestral sampling, an MLP denoiser;
+* :mod:`~groundup.generative.diffusion.ddim`: deterministic and stochastic sampling on strided steps, inversion;
+* :mod:`~groundup.generative.diffusion.classifier_free_guidance`: label dropout and the guided $\\tilde\\varepsilon$.
+"""

@@ -249,3 +249,39 @@ def test_a_tiny_denoiser_learns_two_points() -> None:
     dist = np.min(np.linalg.norm(x[:, None, :] - points[None], axis=2), axis=1)
     assert np.median(dist) < 0.25  # noise alone: median distance about 0.9
     assert 0.25 < np.mean(x[:, 0] > 0) < 0.75  # both points, not one
+
+
+def test_loss_gradients_of_the_mlp_denoiser_match_pytorch() -> None:
+    s = NoiseSchedule.cosine(100)
+    net = MLPDenoiser(
+        3, hidden=8, num_blocks=2, time_dim=4, num_classes=2, generator=np.random.default_rng(13)
+    )
+    for v in net.parameters():
+        v.data = v.data.astype(np.float64)
+    x0, y = np.random.default_rng(14).normal(size=(6, 3)), np.array([0, 1, 2, 0, 1, 2])
+    loss = ddpm_loss(net, s, x0, np.random.default_rng(15), y)
+    loss.backward()
+    # the same draws, the same network, in PyTorch
+    rng = np.random.default_rng(15)
+    t = rng.integers(1, 101, 6)
+    eps = rng.standard_normal((6, 3))
+    p = {k: torch.tensor(np.array(v.data), requires_grad=True) for k, v in net.named_parameters()}
+
+    def lin(name: str, h: torch.Tensor) -> torch.Tensor:
+        return torch.nn.functional.linear(h, p[f"{name}.weight"], p[f"{name}.bias"])
+
+    x_t = torch.from_numpy(q_sample(s, x0, t, eps))
+    h = (
+        lin("inp", x_t)
+        + lin("time", torch.from_numpy(timestep_embedding(t, 4)))
+        + p["label.weight"][torch.from_numpy(y)]
+    )
+    for i in range(2):
+        h = h + lin(f"blocks.{i}", torch.nn.functional.silu(h))
+    ref = torch.nn.functional.mse_loss(
+        lin("out", torch.nn.functional.silu(h)), torch.from_numpy(eps)
+    )
+    ref.backward()
+    assert float(loss.item()) == pytest.approx(ref.item(), rel=1e-12)
+    for k, v in net.named_parameters():
+        np.testing.assert_allclose(v.grad, p[k].grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=k)

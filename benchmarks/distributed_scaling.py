@@ -48,7 +48,9 @@ def measure(
     from groundup.rl.core.value_functions import ValueFunction
 
     if not ray.is_initialized():
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+        # three actors stay alive (1 + 2 workers) but only one layout runs at a time, so
+        # three logical CPUs: each actor asks for one, and the two cores do the work
+        ray.init(num_cpus=3, include_dashboard=False, log_to_driver=False)
     env = gym.make("CartPole-v1")
     policy = policy_for(env.observation_space, env.action_space, (64, 64), "bench")
     value = ValueFunction(4, (64, 64))

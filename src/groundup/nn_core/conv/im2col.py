@@ -26,6 +26,7 @@ and reductions work on any layout.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -128,7 +129,10 @@ def windows(x_padded: np.ndarray, geometry: ConvGeometry) -> np.ndarray:
     # END SOLUTION
 
 
-_SCRATCH: dict[np.dtype, np.ndarray] = {}  # dtype -> the reused flat buffer of scratch()
+# per thread: dtype -> the reused flat buffer of scratch(). Thread-local, so a convolution
+# running in another thread (a data-loading or watch thread, a second model) never
+# overwrites the patch matrix this thread is about to multiply.
+_SCRATCH = threading.local()
 
 
 def scratch(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
@@ -142,15 +146,16 @@ def scratch(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     """
     dtype = np.dtype(dtype)
     size = math.prod(shape)
-    buf = _SCRATCH.get(dtype)
+    buffers = _SCRATCH.__dict__.setdefault("buffers", {})
+    buf = buffers.get(dtype)
     if buf is None or buf.size < size:
-        buf = _SCRATCH[dtype] = np.empty(size, dtype=dtype)
+        buf = buffers[dtype] = np.empty(size, dtype=dtype)
     return buf[:size].reshape(shape)
 
 
 def release_scratch() -> None:
-    """Drop the :func:`scratch` buffers (up to the largest patch matrix made so far)."""
-    _SCRATCH.clear()
+    """Drop this thread's :func:`scratch` buffers (up to the largest patch matrix made so far)."""
+    _SCRATCH.__dict__.pop("buffers", None)
 
 
 def im2col(x: np.ndarray, geometry: ConvGeometry, reuse: bool = False) -> np.ndarray:

@@ -1,7 +1,7 @@
 """The engine's structure (``groundup.foundations.autograd`` and the modules above it).
 
 The engine is a stack, not a circle: ``autograd`` (grad mode, versions, ``Function``,
-``backward``) imports nothing of groundup; the ops import ``autograd``; ``inplace`` imports
+``backward``) imports only ``grad_mode``; the ops import ``autograd``; ``inplace`` imports
 the ops; ``computational_graph`` (``Tensor``) sits on top. And one naming rule holds for
 every ``Function`` in the library: none shares its name with a ``Module``.
 """
@@ -23,7 +23,8 @@ ENGINE = Path(groundup.__file__).parent / "foundations"
 
 # what each layer may import from groundup (the layers below it and the NumPy-level utils)
 LAYERS = {
-    "autograd.py": set(),
+    "grad_mode.py": set(),
+    "autograd.py": {"foundations.grad_mode"},
     "ops/promotion.py": set(),
     "ops/elementwise.py": {"foundations.autograd", "foundations.ops", "utils"},
     "ops/arithmetic.py": {"foundations.autograd", "foundations.ops", "utils"},
@@ -34,10 +35,12 @@ LAYERS = {
     "ops/join.py": {"foundations.autograd", "foundations.ops", "utils"},
     "ops/einsum.py": {"foundations.autograd"},
     "inplace.py": {"foundations.autograd", "foundations.ops"},
+    "tensor_args.py": {"foundations.autograd"},
     "computational_graph.py": {
         "foundations.autograd",
         "foundations.ops",
         "foundations.inplace",
+        "foundations.tensor_args",
         "utils",
     },
 }

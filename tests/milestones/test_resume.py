@@ -45,6 +45,7 @@ CASES = {
     "cartpole-ppo": {},
     "cartpole-trpo": {},
     "cartpole-dqn": {"double": "true"},
+    "cartpole-bc": {},
     "vae-mnist": {},
     "cvae-mnist": {},
     "vqvae-mnist": {},

@@ -163,3 +163,40 @@ def test_patching_restores_the_clean_run_and_empty_patch_changes_nothing(kind: s
     assert heads.shape == (2, 3) and np.isfinite(heads).all()
     same = patch_heads(model, corrupted, corrupted, metric)
     np.testing.assert_allclose(same, m_corrupt, atol=1e-12)  # clean == corrupted: no effect
+
+
+def test_scores_agree_with_transformer_lens_head_detector() -> None:
+    """TransformerLens's ``detect_head`` on groundup's cache gives groundup's scores."""
+    from types import SimpleNamespace
+
+    import torch
+    from transformer_lens.ActivationCache import ActivationCache
+    from transformer_lens.head_detector import detect_head
+
+    # a random prefix, then a segment written twice: some rows have something to copy
+    rng = np.random.default_rng(4)
+    seg = rng.integers(0, 13, size=3)
+    tokens = np.concatenate([rng.integers(0, 13, size=4), seg, seg])  # (10,)
+    model = _model()
+    _, cache = run_with_cache(model, tokens[None], lambda n: n.endswith("hook_pattern"))
+    patterns = {
+        f"blocks.{layer}.attn.hook_pattern": torch.from_numpy(cache["pattern", layer][0].copy())
+        for layer in range(2)
+    }  # (n_head, T, T), no batch dimension
+    cfg = SimpleNamespace(device="cpu", n_ctx=len(tokens) + 1, n_layers=2, n_heads=3,
+                          dtype=torch.float64)  # fmt: skip
+    stub = SimpleNamespace(cfg=cfg, to_tokens=lambda seq: torch.from_numpy(tokens)[None])
+    tl_cache = ActivationCache(patterns, stub, has_batch_dim=False)
+    for name, ours in (
+        ("induction_head", lambda A: induction_score(A, tokens[None])),
+        ("previous_token_head", previous_token_score),
+    ):
+        theirs = detect_head(stub, "unused", name, cache=tl_cache).numpy()  # (n_layers, n_heads)
+        for layer in range(2):
+            np.testing.assert_allclose(ours(cache["pattern", layer]), theirs[layer], rtol=1e-6)
+    # a head that scores: the ideal induction head of this sequence, in both measures
+    ideal = _rows(induction_pattern(tokens))[None, None]  # (1, 1, T, T)
+    matched = induction_pattern(tokens).any(-1)  # (T,): the rows with something to copy
+    assert induction_score(ideal, tokens[None])[0] == pytest.approx(matched.mean())
+    assert matched.mean() < 1
+    assert induction_score(ideal, tokens[None], repeated_only=True)[0] == pytest.approx(1.0)

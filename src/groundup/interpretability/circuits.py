@@ -80,25 +80,51 @@ def induction_pattern(tokens: np.ndarray) -> np.ndarray:
     # END SOLUTION
 
 
-def attention_score(pattern: np.ndarray, detection: np.ndarray) -> np.ndarray:
+def attention_score(
+    pattern: np.ndarray, detection: np.ndarray, rows: np.ndarray | None = None
+) -> np.ndarray:
     r"""$\sum_{ij} A_{ij}P_{ij} / \sum_{ij} A_{ij}$ per head, averaged over the batch.
 
     ``pattern`` ``(B, n_head, T, T)`` (a cache's ``hook_pattern``); ``detection``
-    ``(T, T)`` or ``(B, T, T)``. Returns ``(n_head,)``.
+    ``(T, T)`` or ``(B, T, T)``; ``rows``, optional, a boolean mask ``(T,)`` or ``(B, T)``
+    of the query rows to count (all by default; a sequence with no such row is left out of
+    the mean). Returns ``(n_head,)``.
     """
     A = np.asarray(pattern, dtype=np.float64)
     if A.ndim != 4:
         raise ValueError(f"pattern must be (B, n_head, T, T), got shape {A.shape}")
     P = np.asarray(detection, dtype=np.float64)
     P = P[:, None] if P.ndim == 3 else P[None, None]  # (B or 1, 1, T, T)
+    if rows is not None:
+        R = np.broadcast_to(np.asarray(rows, dtype=bool), (A.shape[0], A.shape[-2]))  # (B, T)
+        A = A * R[:, None, :, None]  # drop the other query rows
+        A = A[R.any(-1)]  # sequences with at least one row
+        P = P[R.any(-1)] if P.shape[0] > 1 else P
     per_seq = (A * P).sum(axis=(-2, -1)) / A.sum(axis=(-2, -1))  # (B, n_head)
     return per_seq.mean(axis=0)
 
 
-def induction_score(pattern: np.ndarray, tokens: np.ndarray) -> np.ndarray:
-    """Induction score of each head ``(n_head,)`` for a pattern ``(B, n_head, T, T)`` on ``tokens`` ``(B, T)``."""
+def induction_score(
+    pattern: np.ndarray, tokens: np.ndarray, repeated_only: bool = False
+) -> np.ndarray:
+    r"""Induction score of each head ``(n_head,)`` for a pattern ``(B, n_head, T, T)`` on ``tokens`` ``(B, T)``.
+
+    By default the share of *all* attention that lands on the induction stripe, as
+    TransformerLens's head detector (``error_measure="mul"``); on a sequence repeated once
+    a perfect induction head scores 1/2 (the first half has nothing to copy).
+    ``repeated_only=True`` counts only the query rows whose token occurred before (rows
+    where $P$ has a one): on a random sequence repeated twice this is TransformerLens's
+    main-demo score, the mean of the stripe over the second half, and a perfect head
+    scores 1.
+
+    >>> t = np.array([[3, 4, 3, 4]])
+    >>> A = np.array([[1, 0, 0, 0], [1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0.]])[None, None]
+    >>> float(induction_score(A, t)[0]), float(induction_score(A, t, repeated_only=True)[0])
+    (0.5, 1.0)
+    """
     tokens = np.asarray(tokens)
-    return attention_score(pattern, np.stack([induction_pattern(t) for t in tokens]))
+    P = np.stack([induction_pattern(t) for t in tokens])  # (B, T, T)
+    return attention_score(pattern, P, P.any(-1) if repeated_only else None)
 
 
 def previous_token_score(pattern: np.ndarray) -> np.ndarray:

@@ -46,6 +46,8 @@ CASES = {
     "cartpole-trpo": {},
     "cartpole-dqn": {"double": "true"},
     "cartpole-bc": {},
+    "cartpole-cql": {},
+    "reach-her": {},
     "vae-mnist": {},
     "cvae-mnist": {},
     "vqvae-mnist": {},

@@ -56,10 +56,13 @@ CASES = {
     "wgan-gp-mnist": {},
     "cgan-mnist": {},
     "dcgan-cifar10": {},
+    "ddpm-digits": {},
+    "ddpm-mnist": {},
 }
 # wall-clock figures differ between any two runs
 TIMES = {"time", "seconds", "run_dir", "images_per_second", "train_seconds"}
 TIMES |= {"train_cpu_seconds", "ms_per_iter", "groundup_fit_s", "sklearn_fit_s"}
+TIMES |= {"ms_per_step", "ddim_seconds", "ancestral_seconds"}
 
 
 def _without_times(obj):

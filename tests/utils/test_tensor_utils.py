@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from groundup.utils.tensor_utils import (
@@ -15,6 +15,7 @@ from groundup.utils.tensor_utils import (
     check_same_shape,
     check_shape,
     normalize_axes,
+    sum_over,
     sum_to_shape,
 )
 
@@ -117,3 +118,29 @@ def test_normalize_axes() -> None:
     assert normalize_axes((-1, 0), 3) == (0, 2)
     with pytest.raises(IndexError, match="dim 3 is out of range for a tensor with 3 dimensions"):
         normalize_axes(3, 3)
+
+
+@settings(deadline=None, max_examples=60)
+@given(
+    shape=st.lists(st.integers(1, 40), min_size=2, max_size=4).filter(
+        lambda s: 1 << 15 <= int(np.prod(s)) <= 1 << 18
+    ),
+    data=st.data(),
+)
+def test_sum_over_equals_numpy_sum_in_any_memory_order(shape, data):
+    # the fast path folds rows of a channels-last array; any layout, any axes: np.sum's result
+    perm = data.draw(st.permutations(range(len(shape))))
+    a = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    a = a.transpose(perm)  # a view with the memory order ``perm``
+    axes = tuple(sorted(data.draw(st.sets(st.integers(0, a.ndim - 1), min_size=1))))
+    expected = a.astype(np.float64).sum(axis=axes, keepdims=True)
+    got = sum_over(a, axes)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-3)
+
+
+def test_sum_over_folds_a_channels_last_gradient():
+    # LeNet conv1's bias gradient: (128, 6, 28, 28) channels-last summed to (1, 6, 1, 1)
+    g = np.random.default_rng(0).random((128, 28, 28, 6), dtype=np.float32).transpose(0, 3, 1, 2)
+    expected = g.astype(np.float64).sum(axis=(0, 2, 3), keepdims=True)
+    np.testing.assert_allclose(sum_over(g, (0, 2, 3)), expected, rtol=1e-6)

@@ -37,6 +37,7 @@ from groundup.milestones.config import (
     from_dict,
 )
 from groundup.utils.atomic_io import atomic_write
+from groundup.utils.memory import reuse_freed_memory
 
 
 @dataclass
@@ -98,6 +99,7 @@ def run_milestone(
     resumed run keeps the configuration, seed and quick flag it was started with.
     """
     milestone = get(name)
+    reuse_freed_memory()  # every step allocates the same arrays: keep them mapped
     root = Path(runs_dir) / name
     if resume:
         if options or epochs is not None:

@@ -57,6 +57,11 @@ from groundup.utils.seeding import make_rng
 
 IntPair = int | Sequence[int]
 
+# Patch matrices up to this size are kept from the forward pass for the weight gradient
+# (LeNet's first layer: 10 MB); larger ones (ResNet-18's first stage: 231 MB) are copied
+# twice into the reused scratch buffer rather than held between the passes.
+KEEP_COLS_BYTES = 16 * 2**20
+
 
 def pair(value: IntPair, name: str, fn: str, minimum: int = 1) -> tuple[int, int]:
     """``value`` as ``(v, v)`` or a given pair, each at least ``minimum``."""
@@ -157,7 +162,11 @@ class Convolution2d(Function):
         N, G = x.shape[0], geometry.groups
         Ho, Wo = geometry.out_size
         # BEGIN SOLUTION
-        cols = im2col(x, geometry, reuse=True)  # (G, N*Ho*Wo, kh*kw*C/G)
+        # a small patch matrix is kept for the weight gradient (no second copy); a large
+        # one goes to the reused scratch buffer and is copied again in backward
+        keep = x.itemsize * N * Ho * Wo * w[0].size <= KEEP_COLS_BYTES
+        cols = im2col(x, geometry, reuse=not keep)  # (G, N*Ho*Wo, kh*kw*C/G)
+        ctx.cols = cols if keep else None
         # $Y = X_{\text{col}} W$, one GEMM per group (a single batched matmul)
         y = cols @ weight_matrix(w, G)  # (G, N*Ho*Wo, O/G)
         return from_pixel_rows(y, N, Ho, Wo)  # (N, O, Ho, Wo), channels-last
@@ -172,7 +181,10 @@ class Convolution2d(Function):
         geometry = ctx.geometry
         # BEGIN SOLUTION
         gx = TransposedConvolution2d.apply(grad, w, geometry=geometry) if need_x else None
-        gw = ConvolutionWeightGrad2d.apply(x, grad, geometry=geometry) if need_w else None
+        cols = getattr(ctx, "cols", None)
+        gw = (
+            ConvolutionWeightGrad2d.apply(x, grad, geometry=geometry, cols=cols) if need_w else None
+        )
         return gx, gw
         # END SOLUTION
 
@@ -185,14 +197,22 @@ class ConvolutionWeightGrad2d(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, x: np.ndarray, g: np.ndarray, geometry: Any = None) -> np.ndarray:
+    def forward(
+        ctx: Node, x: np.ndarray, g: np.ndarray, geometry: Any = None, cols: Any = None
+    ) -> np.ndarray:
         ctx.geometry = geometry
         G, (kh, kw) = geometry.groups, geometry.kernel_size
         C, O = x.shape[1], g.shape[1]
         # BEGIN SOLUTION
-        cols = im2col(x, geometry, reuse=True)  # (G, N*Ho*Wo, kh*kw*C/G)
-        # $\bar W = g^\top X_{\text{col}}$ per group
-        gw = pixel_rows(g, G).transpose(0, 2, 1) @ cols  # (G, O/G, kh*kw*C/G)
+        if cols is None:  # the forward's patch matrix, if it kept it
+            cols = im2col(x, geometry, reuse=True)  # (G, N*Ho*Wo, kh*kw*C/G)
+        rows = pixel_rows(g, G)  # (G, N*Ho*Wo, O/G)
+        # $\bar W = g^\top X_{\text{col}}$ per group; a one-channel patch matrix is stored
+        # transposed (see im2col), and BLAS is faster given it as the left operand
+        if cols.strides[1] == cols.itemsize:
+            gw = (cols.transpose(0, 2, 1) @ rows).transpose(0, 2, 1)  # (G, O/G, kh*kw*C/G)
+        else:
+            gw = rows.transpose(0, 2, 1) @ cols  # (G, O/G, kh*kw*C/G)
         gw = gw.reshape(G, O // G, kh, kw, C // G).transpose(0, 1, 4, 2, 3)  # (G, O/G, C/G, kh, kw)
         return gw.reshape(O, C // G, kh, kw)
         # END SOLUTION

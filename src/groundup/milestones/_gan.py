@@ -50,6 +50,21 @@ class GANConfig(RunConfig):
     """Also score num_samples digits every K epochs (0: only at the end)."""
 
 
+@dataclass(frozen=True)
+class MLPGANConfig(GANConfig):
+    """Options of the milestones with an MLP generator (``gan``, ``wgan-gp``, ``cgan``)."""
+
+    batch_norm: bool = True
+    """BatchNorm after each hidden layer of G (PyTorch-GAN's ``gan.py``; false: plain MLP)."""
+    negative_slope: float = 0.2
+    """LeakyReLU slope of G's hidden layers (0: ReLU)."""
+
+
+def mlp_generator_options(cfg: MLPGANConfig) -> dict[str, Any]:
+    """The generator keywords a :class:`MLPGANConfig` sets."""
+    return {"batch_norm": cfg.batch_norm, "negative_slope": cfg.negative_slope}
+
+
 class OptimizerPair:
     """The generator's and the discriminator's optimisers, saved and restored as one."""
 

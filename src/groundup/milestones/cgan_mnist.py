@@ -15,12 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
-from groundup.milestones._gan import GANConfig, mnist_digits, run_gan
+from groundup.milestones._gan import MLPGANConfig, mlp_generator_options, mnist_digits, run_gan
 from groundup.milestones.base import Milestone, Min, RunContext
 
 
 @dataclass(frozen=True)
-class Config(GANConfig):
+class Config(MLPGANConfig):
     """The ``--set`` options of ``cgan-mnist``."""
 
     epochs: Annotated[int, Min(1)] = 80
@@ -36,7 +36,9 @@ def train(cfg: Config, ctx: RunContext) -> dict[str, Any]:
 
     X, y = mnist_digits(cfg)
     rng = ctx.rng(0)
-    G = ConditionalGenerator(cfg.latent_dim, 10, 10, (256, 512), 784, generator=rng)
+    G = ConditionalGenerator(
+        cfg.latent_dim, 10, 10, (256, 512), 784, generator=rng, **mlp_generator_options(cfg)
+    )
     D = ConditionalDiscriminator(784, 10, 10, (512, 256), generator=rng)
     return run_gan(cfg, ctx, GAN(G, D, cfg.latent_dim), X, y, train_step, conditional=True)
 

@@ -15,12 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from groundup.milestones._gan import GANConfig, mnist_digits, run_gan
+from groundup.milestones._gan import MLPGANConfig, mlp_generator_options, mnist_digits, run_gan
 from groundup.milestones.base import Milestone, RunContext
 
 
 @dataclass(frozen=True)
-class Config(GANConfig):
+class Config(MLPGANConfig):
     """The ``--set`` options of ``gan-mnist``."""
 
     def quick(self) -> Config:
@@ -33,7 +33,8 @@ def train(cfg: Config, ctx: RunContext) -> dict[str, Any]:
 
     X, y = mnist_digits(cfg)
     rng = ctx.rng(0)
-    gan = GAN(Generator(cfg.latent_dim, (256, 512), 784, generator=rng), Discriminator(784, (512, 256), generator=rng), cfg.latent_dim)  # fmt: skip
+    G = Generator(cfg.latent_dim, (256, 512), 784, generator=rng, **mlp_generator_options(cfg))
+    gan = GAN(G, Discriminator(784, (512, 256), generator=rng), cfg.latent_dim)
     return run_gan(cfg, ctx, gan, X, y, train_step)
 
 

@@ -20,12 +20,12 @@ import json
 from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
-from groundup.milestones._gan import GANConfig, mnist_digits, run_gan
+from groundup.milestones._gan import MLPGANConfig, mlp_generator_options, mnist_digits, run_gan
 from groundup.milestones.base import Milestone, Min, RunContext
 
 
 @dataclass(frozen=True)
-class Config(GANConfig):
+class Config(MLPGANConfig):
     """The ``--set`` options of ``wgan-gp-mnist``."""
 
     epochs: Annotated[int, Min(1)] = 250
@@ -57,7 +57,8 @@ def train(cfg: Config, ctx: RunContext) -> dict[str, Any]:
 
     X, y = mnist_digits(cfg)
     rng = ctx.rng(0)
-    gan = GAN(Generator(cfg.latent_dim, (256, 512), 784, generator=rng), Critic(784, (512, 256), generator=rng), cfg.latent_dim)  # fmt: skip
+    G = Generator(cfg.latent_dim, (256, 512), 784, generator=rng, **mlp_generator_options(cfg))
+    gan = GAN(G, Critic(784, (512, 256), generator=rng), cfg.latent_dim)
     step = partial(train_step, lambda_gp=cfg.lambda_gp)
     summary = run_gan(cfg, ctx, gan, X, y, step, batches_per_step=cfg.n_critic)
     # every epoch's row, including those written before a --resume

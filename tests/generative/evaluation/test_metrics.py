@@ -65,3 +65,37 @@ def test_the_floor_uses_the_same_sample_size() -> None:
     assert small["n"] == 200 and small["floor_fd"] == real_floor(200)["fd"]
     # fewer samples: a noisier covariance and a higher floor
     assert real_floor(200)["fd"] > real_floor(1000)["fd"]
+
+
+def test_fd_is_in_reference_units() -> None:
+    """FD is the raw fc2 distance times s^2, where s gives the reference features trace D."""
+    from groundup.generative.evaluation import feature_network, frechet_distance
+    from groundup.generative.evaluation.metrics import feature_scale, reference_features
+
+    ref = reference_features().astype(np.float64)  # (1000, 84)
+    assert np.cov(ref, rowvar=False).trace() == pytest.approx(ref.shape[1], rel=1e-5)
+    X, _ = _digits("train")
+    Xt, _ = _digits("test")
+    net = feature_network()[0]
+    raw = frechet_distance(net.features(X[:1000]), net.features(Xt))
+    s2 = feature_scale() ** 2
+    assert 0.05 < s2 < 0.2  # the raw fc2 features are about 3x the reference units
+    assert evaluate_samples(X[:1000])["fd"] == pytest.approx(raw * s2, rel=1e-4)
+
+
+def test_fd_grows_with_noise_and_blur() -> None:
+    """In reference units: a little noise stays near the floor, blur and heavy noise do not."""
+    from scipy.ndimage import gaussian_filter
+
+    X, _ = _digits("train")
+    x = X[:1000].astype(np.float32) / 255.0
+    rng = np.random.default_rng(0)
+    floor = real_floor(1000)["fd"]
+
+    def fd(images: np.ndarray) -> float:
+        return evaluate_samples(np.clip(images, 0, 1))["fd"]
+
+    noisy = [fd(x + rng.normal(0, s, x.shape).astype(np.float32)) for s in (0.1, 0.2, 0.3)]
+    blurred = [fd(np.stack([gaussian_filter(im, s) for im in x])) for s in (0.5, 1.0)]
+    assert floor < 0.5 and floor < noisy[0] < 2 < noisy[1] < noisy[2]
+    assert noisy[2] > 10 and floor < blurred[0] < 3 and blurred[1] > 10

@@ -75,6 +75,36 @@ def test_networks_shapes_and_bad_input():
         D(Tensor(np.zeros((5, 10), np.float32)))
 
 
+@pytest.mark.parametrize(("batch_norm", "slope"), [(True, 0.2), (False, 0.2), (True, 0.0)])
+def test_generator_options_match_a_torch_twin(batch_norm, slope):
+    """Linear, [BatchNorm1d], ReLU/LeakyReLU per hidden layer, then Linear and tanh: values,
+    parameter gradients, and eval mode on the running statistics, against PyTorch."""
+    from torch import nn
+
+    rng = np.random.default_rng(0)
+    G = Generator(5, (16, 8), 12, generator=rng, batch_norm=batch_norm, negative_slope=slope)
+    G = G.double()
+    layers = []
+    for n_in, n_out in [(5, 16), (16, 8)]:
+        layers += [nn.Linear(n_in, n_out)] + ([nn.BatchNorm1d(n_out)] if batch_norm else [])
+        layers.append(nn.LeakyReLU(slope) if slope > 0 else nn.ReLU())
+    twin = nn.Sequential(*layers, nn.Linear(8, 12), nn.Tanh()).double()
+    assert [type(m).__name__ for m in G.net] == [type(m).__name__ for m in twin]
+    with torch.no_grad():
+        for (_, p), (_, t) in zip(G.named_parameters(), twin.named_parameters(), strict=True):
+            t.copy_(torch.tensor(p.data))
+    z = rng.normal(size=(7, 5))
+    out, out_t = G(Tensor(z)), twin(torch.tensor(z))
+    assert_close(out, out_t)
+    w = rng.normal(size=out.shape)
+    (out * Tensor(w)).sum().backward()
+    (out_t * torch.tensor(w)).sum().backward()
+    for (n, p), (_, t) in zip(G.named_parameters(), twin.named_parameters()):
+        assert_close(p.grad, t.grad, rtol=1e-6, atol=1e-9, msg=n)
+    G.eval(), twin.eval()
+    assert_close(G(Tensor(z[:2])), twin(torch.tensor(z[:2])))
+
+
 def _gan(rng, latent=4, data_dim=1):
     return GAN(
         Generator(latent, (16,), data_dim, generator=rng),

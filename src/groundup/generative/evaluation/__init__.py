@@ -7,7 +7,9 @@ The week-12 evaluation package of the curriculum, used by every generative miles
 * :func:`feature_network` / :func:`mnist_features` (``feature_net.py``): a LeNet-5 trained
   by the project on MNIST and cached in the data cache (never downloaded);
 * :func:`evaluate_samples` (``metrics.py``): all of them on a batch of generated digits,
-  with class accuracy, class-histogram entropy and the real-vs-real floor at the same N.
+  with class accuracy, class-histogram entropy and the real-vs-real floor at the same N;
+  FD in reference units (:func:`feature_scale`: the reference features' variance is 1 per
+  dimension on average).
 """
 
 from groundup.generative.evaluation.feature_net import (
@@ -27,6 +29,7 @@ from groundup.generative.evaluation.metrics import (
     class_accuracy,
     class_entropy,
     evaluate_samples,
+    feature_scale,
     real_floor,
     reference_features,
 )
@@ -40,6 +43,7 @@ __all__ = [
     "evaluate_samples",
     "feature_network",
     "feature_network_path",
+    "feature_scale",
     "frechet_distance",
     "frechet_distance_from_stats",
     "gaussian_stats",

@@ -8,9 +8,11 @@ see :mod:`groundup.data.mnist_5k`); its logits double as the classifier of class
 Two layers are used, each where it separates real from broken samples (measured on 1,000
 digits against the 1,000 test digits):
 
-* **FD on ``fc2`` (84-d, after its ReLU)**: real 3.7, blurred digits 45, digits plus
-  N(0, 0.3) noise 157, uniform noise 1055: the same scale as the research notes' MLP
-  features, so their FD targets carry over.
+* **FD on ``fc2`` (84-d, after its ReLU)**, the penultimate layer as Inception's pool3 is
+  for FID: raw, real 3.65, digits plus N(0, 0.3) noise 157, uniform noise 1056, a VAE's
+  samples 210-260. :func:`~groundup.generative.evaluation.evaluate_samples` reports it in
+  *reference units* (the features scaled so that the test digits' variance is 1 per
+  dimension on average, about 0.098 times these numbers; see :mod:`.metrics`).
 * **Precision/recall on ``fc1`` before its ReLU (120-d)**: uniform noise gets precision
   0.002 there but 0.77 on ``fc2``. The deeper layer of a classifier maps noise into the
   cluster of one class (all of it is "a 1"), inside the k-NN balls of real digits; one

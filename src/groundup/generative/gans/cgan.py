@@ -65,6 +65,7 @@ class ConditionalGenerator(Module):
     latent_dim, num_classes, embedding_dim : int
     hidden : sequence of int
     out_features : int
+    batch_norm, negative_slope : as in :class:`~groundup.generative.gans.vanilla_gan.Generator`
 
     Shapes: ``z (B, latent_dim)``, ``labels (B,)`` ints ``-> (B, out_features)``.
     """
@@ -77,12 +78,21 @@ class ConditionalGenerator(Module):
         hidden: Sequence[int] = (256, 512),
         out_features: int = 784,
         generator: np.random.Generator | None = None,
+        batch_norm: bool = False,
+        negative_slope: float = 0.0,
     ) -> None:
         super().__init__()
         rng = make_rng(generator)
         self.latent_dim, self.num_classes = latent_dim, num_classes
         self.embed = Embedding(num_classes, embedding_dim, generator=rng)
-        self.mlp = Generator(latent_dim + embedding_dim, hidden, out_features, generator=rng)
+        self.mlp = Generator(
+            latent_dim + embedding_dim,
+            hidden,
+            out_features,
+            generator=rng,
+            batch_norm=batch_norm,
+            negative_slope=negative_slope,
+        )
 
     def forward(self, z: Tensor, labels: Any) -> Tensor:
         y = _labels(labels, self.num_classes, z.shape[0], "ConditionalGenerator")

@@ -44,6 +44,7 @@ from groundup.nn_core.activations.tanh import Tanh
 from groundup.nn_core.containers import Sequential
 from groundup.nn_core.layers.linear import Linear
 from groundup.nn_core.module import Module
+from groundup.nn_core.normalization.batchnorm import BatchNorm1d
 from groundup.utils.seeding import make_rng
 
 __all__ = [
@@ -117,6 +118,14 @@ def _mlp(
 class Generator(Module):
     r"""$G: z \mapsto \tanh(\text{MLP}(z))$, an MLP with ReLU hidden layers and a tanh output.
 
+    ``batch_norm=True`` puts a BatchNorm after every hidden linear layer and
+    ``negative_slope > 0`` makes the hidden activations LeakyReLU: the generator of
+    PyTorch-GAN's ``gan.py``, and what the milestones use. Without them this small MLP
+    collapsed onto one or two digits on the 4,000 training digits (a PyTorch twin at 500 /
+    3,000 steps: class entropy 0.0 / 1.16, recall 0); with them it drew all ten (entropy
+    2.1 at 2,000 steps). BatchNorm normalises over the batch, so :meth:`GAN.sample` draws in
+    eval mode (the running statistics).
+
     Parameters
     ----------
     latent_dim : int
@@ -125,6 +134,10 @@ class Generator(Module):
         Hidden layer sizes (64-256-512-784 is the milestone's generator).
     out_features : int
         Size of a flattened image (784 for MNIST), values in $(-1, 1)$.
+    batch_norm : bool
+        A ``BatchNorm1d`` after each hidden linear layer.
+    negative_slope : float
+        0: ReLU hidden activations; > 0: LeakyReLU with this slope.
 
     Shapes: ``(B, latent_dim) -> (B, out_features)``.
     """
@@ -135,11 +148,20 @@ class Generator(Module):
         hidden: Sequence[int] = (256, 512),
         out_features: int = 784,
         generator: np.random.Generator | None = None,
+        batch_norm: bool = False,
+        negative_slope: float = 0.0,
     ) -> None:
         super().__init__()
         rng = make_rng(generator)
         self.latent_dim, self.out_features = latent_dim, out_features
-        self.net = Sequential(*_mlp([latent_dim, *hidden, out_features], ReLU, rng), Tanh())
+        layers: list[Module] = []
+        for n_in, n_out in pairwise([latent_dim, *hidden]):
+            layers.append(Linear(n_in, n_out, generator=rng))  # (B, n_in) -> (B, n_out)
+            if batch_norm:
+                layers.append(BatchNorm1d(n_out))
+            layers.append(LeakyReLU(negative_slope) if negative_slope > 0 else ReLU())
+        layers.append(Linear([latent_dim, *hidden][-1], out_features, generator=rng))
+        self.net = Sequential(*layers, Tanh())
 
     def forward(self, z: Tensor) -> Tensor:
         return self.net(z)  # (B, out_features)

@@ -187,18 +187,10 @@ def frozen_copy(model: Module) -> Module:
 def gpt_hidden_states(model: Module, idx: Any) -> Tensor:
     """The GPT trunk's output (after the final LayerNorm, before the head), ``(B, T, n_embd)``.
 
-    The same steps as ``GPT.forward`` without the head (reward and value models sit here).
+    ``GPT.hidden_states``, the code path ``GPT.forward`` runs before its head (reward and value
+    models sit here).
     """
-    idx = np.asarray(getattr(idx, "data", idx), dtype=np.int64)
-    tr = model.transformer
-    T = idx.shape[1]
-    x = tr.wte(idx)  # (B, T, C)
-    if model.config.pos == "learned":
-        x = x + tr.wpe(np.arange(T))
-    x = tr.drop(x)
-    for block in tr.h:
-        x = block(x)
-    return tr.ln_f(x)  # (B, T, C)
+    return model.hidden_states(np.asarray(getattr(idx, "data", idx), dtype=np.int64))  # (B, T, C)
 
 
 class Policy:

@@ -18,8 +18,8 @@ prediction.
 Implementation details: damping $F + 0.1I$ and 10 CG iterations (Stable-Baselines3's
 zoo), backtracking $0.5^k$ for $k < 10$ with accept ratio 0.1 (ikostrikov's
 pytorch-trpo), $\delta = 0.01$. The KL is the exact per-token KL, not a sample estimate.
-``conjugate_gradient`` is the environment agents' (``groundup.rl.policy_gradient.trpo``),
-shared.
+``conjugate_gradient`` and ``fisher_vector_product`` are the environment agents'
+(``groundup.rl.policy_gradient.trpo``), shared.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ import numpy as np
 from groundup.alignment.kl import exact_kl
 from groundup.foundations.autograd import grad, no_grad
 from groundup.foundations.computational_graph import Tensor
-from groundup.rl.policy_gradient.trpo import conjugate_gradient
+from groundup.rl.policy_gradient.trpo import conjugate_gradient, fisher_vector_product
 
 __all__ = ["TRPOConfig", "conjugate_gradient", "fisher_vector_product", "surrogate", "trpo_step"]
 
@@ -63,47 +63,6 @@ def _flat(arrays: Sequence[Any]) -> np.ndarray:
 def _unflat(flat: np.ndarray, like: Sequence[Tensor]) -> list[np.ndarray]:
     pieces = np.split(flat, np.cumsum([p.data.size for p in like])[:-1])
     return [piece.reshape(p.shape).astype(p.dtype) for piece, p in zip(pieces, like)]
-
-
-def fisher_vector_product(
-    kl: Tensor, params: Sequence[Tensor], damping: float = 0.0
-) -> Callable[[np.ndarray], np.ndarray]:
-    r"""$v \mapsto (F + \lambda I)v$, $F = \nabla^2_\theta\bar D_\text{KL}$, by double backward.
-
-    Parameters
-    ----------
-    kl : Tensor, scalar
-        $\bar D_\text{KL}(\theta)$, built with gradients on.
-    params : sequence of Tensor
-        $\theta$; vectors are their concatenation, flattened in this order.
-    damping : float
-        $\lambda$.
-
-    Returns
-    -------
-    callable ``fvp(v)``, ``(P,) -> (P,)``
-    """
-    params = list(params)
-    # BEGIN SOLUTION
-    # $\nabla_\theta \bar D_\text{KL}$, kept differentiable
-    grads = grad(kl, params, create_graph=True, allow_unused=True)
-
-    def fvp(v: np.ndarray) -> np.ndarray:
-        # $(\nabla_\theta\bar D_\text{KL})^\top v$, whose gradient is $Fv$
-        g_dot_v = sum(
-            (g * Tensor(piece)).sum()
-            for g, piece in zip(grads, _unflat(np.asarray(v, np.float64), params))
-            if g is not None
-        )
-        if not isinstance(g_dot_v, Tensor) or not g_dot_v.requires_grad:
-            return damping * np.asarray(v, np.float64)
-        hv = grad(g_dot_v, params, retain_graph=True, allow_unused=True)
-        return (
-            _flat([np.zeros(p.shape) if h is None else h for h, p in zip(hv, params)]) + damping * v
-        )
-
-    # END SOLUTION
-    return fvp
 
 
 def surrogate(logprobs: Tensor, old_logprobs: Any, advantages: Any, mask: Any) -> Tensor:

@@ -160,8 +160,8 @@ def fisher_vector_product(
     -------
     callable
         ``fvp(v)`` for ``v`` of shape ``(P,)`` (``P`` the number of parameters),
-        returning shape ``(P,)``. The graph of $\nabla\bar D_\text{KL}$ is built once and
-        reused by every call.
+        returning shape ``(P,)`` in float64. The graph of $\nabla\bar D_\text{KL}$ is built once
+        and reused by every call. A parameter the KL does not depend on gets zero rows.
 
     >>> from groundup import Tensor
     >>> x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
@@ -172,14 +172,24 @@ def fisher_vector_product(
     params = list(params)
     # BEGIN SOLUTION
     # $\nabla_\theta \bar D_\text{KL}$, recorded so that it can be differentiated again
-    grads = grad(kl, params, create_graph=True)
+    grads = grad(kl, params, create_graph=True, allow_unused=True)
 
     def fvp(v: np.ndarray) -> np.ndarray:
-        pieces = _unflatten(np.asarray(v), params)
+        v = np.asarray(v, np.float64)
+        pieces = _unflatten(v, params)
         # $(\nabla_\theta \bar D_\text{KL})^\top v$, a scalar whose gradient is $F v$
-        g_dot_v = sum((g * Tensor(piece.astype(g.dtype))).sum() for g, piece in zip(grads, pieces))
-        hv = grad(g_dot_v, params, retain_graph=True)
-        return _flatten([h.numpy() for h in hv]) + damping * np.asarray(v)
+        g_dot_v = sum(
+            (g * Tensor(piece.astype(g.dtype))).sum()
+            for g, piece in zip(grads, pieces)
+            if g is not None  # a parameter the KL does not depend on: its rows of F are 0
+        )
+        if not isinstance(g_dot_v, Tensor) or not g_dot_v.requires_grad:
+            return damping * v  # the KL is at most linear in theta: F = 0
+        hv = grad(g_dot_v, params, retain_graph=True, allow_unused=True)
+        return (
+            _flatten([np.zeros(p.shape) if h is None else h.numpy() for h, p in zip(hv, params)])
+            + damping * v
+        )
 
     # END SOLUTION
     return fvp

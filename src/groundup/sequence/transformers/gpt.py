@@ -165,18 +165,22 @@ class GPT(Module):
         """Parameters counted once (the tied head is the embedding)."""
         return sum(p.numel() for p in self.parameters())
 
-    def forward(
-        self, idx: Any, targets: Any = None, kv_caches: list[KVCache] | None = None
-    ) -> tuple[Tensor, Tensor | None]:
-        """Logits ``(B, T, vocab_size)`` for token ids ``idx`` ``(B, T)``; the loss if ``targets`` ``(B, T)``.
+    def hidden_states(self, idx: Any, kv_caches: list[KVCache] | None = None) -> Tensor:
+        """The trunk's output for token ids ``idx`` ``(B, T)``: ``(B, T, n_embd)``.
 
-        With ``kv_caches`` (one per block) the tokens continue the cached ones: their
-        positions start at the cache length.
+        Embeddings, the blocks and the final LayerNorm: everything before the head. ``forward``
+        applies the head to it; reward and value models put their own head here. With
+        ``kv_caches`` (one per block) the tokens continue the cached ones: their positions
+        start at the cache length.
+
+        >>> model = GPT(GPTConfig(block_size=8, vocab_size=11, n_layer=1, n_head=2, n_embd=8), generator=0)
+        >>> model.hidden_states(np.zeros((2, 5), dtype=np.int64)).shape
+        (2, 5, 8)
         """
         idx = np.asarray(getattr(idx, "data", idx))
         if idx.ndim != 2:
             raise ValueError(f"GPT: idx must have shape (B, T), got {idx.shape}")
-        B, T = idx.shape
+        T = idx.shape[1]
         past = len(kv_caches[0]) if kv_caches else 0
         if past + T > self.config.block_size:
             raise ValueError(
@@ -196,7 +200,19 @@ class GPT(Module):
         x = tr.drop(x)
         for i, block in enumerate(tr.h):
             x = block(x, kv_cache=kv_caches[i] if kv_caches else None)
-        x = tr.ln_f(x)
+        return tr.ln_f(x)  # (B, T, C)
+        # END SOLUTION
+
+    def forward(
+        self, idx: Any, targets: Any = None, kv_caches: list[KVCache] | None = None
+    ) -> tuple[Tensor, Tensor | None]:
+        """Logits ``(B, T, vocab_size)`` for token ids ``idx`` ``(B, T)``; the loss if ``targets`` ``(B, T)``.
+
+        The head applied to :meth:`hidden_states` (which checks ``idx`` and takes ``kv_caches``).
+        """
+        x = self.hidden_states(idx, kv_caches)  # (B, T, C)
+        B, T = x.shape[:2]
+        # BEGIN SOLUTION
         logits = self.lm_head(x)  # (B, T, V)
         loss = None
         if targets is not None:

@@ -136,7 +136,9 @@ def test_add_a_wrong_text_warns_and_list_and_info_say_what_is_cached(tmp_path):
     hello = tmp_path / "hello.txt"
     result = runner.invoke(app, ["data", "add", "tiny-shakespeare", "--from", str(hello)])
     assert result.exit_code == 0, result.output
-    assert "warning: add tiny-shakespeare: " in result.output and "published 86c4e6aa" in result.output
+    assert (
+        "warning: add tiny-shakespeare: " in result.output and "published 86c4e6aa" in result.output
+    )
     assert "6 characters (train 5 / val 1); not the published files" in result.output
     listing = runner.invoke(app, ["data", "list"]).output
     row = next(line for line in listing.splitlines() if "│ tiny-shakespeare " in line)

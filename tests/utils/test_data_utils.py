@@ -247,7 +247,9 @@ def test_scalers_keep_float32_and_match_sklearn() -> None:
 def test_scalers_follow_sklearn_estimator_conventions() -> None:
     est = StandardScaler(with_mean=False)
     assert est.get_params() == {"with_mean": False, "with_std": True}
-    assert repr(est) == "StandardScaler(with_mean=False)"  # scikit-learn's repr: changed params only
+    assert (
+        repr(est) == "StandardScaler(with_mean=False)"
+    )  # scikit-learn's repr: changed params only
     assert repr(est) == repr(skp.StandardScaler(with_mean=False))
     assert clone(est).get_params() == est.get_params()
     assert MinMaxScaler().set_params(clip=True).clip is True

@@ -29,9 +29,7 @@ def test_no_module_of_utils_imports_from_above() -> None:
                 if isinstance(node, ast.Import)
                 else []
             )
-            upward += [
-                f"{path.name}: {n}" for n in names if n.startswith("groundup.classical_ml")
-            ]
+            upward += [f"{path.name}: {n}" for n in names if n.startswith("groundup.classical_ml")]
     assert upward == []
 
 
@@ -50,7 +48,9 @@ def test_classical_paths_re_export_the_ground_floor() -> None:
 
 
 def test_scaler_not_fitted_error_is_the_classical_one() -> None:
-    with pytest.raises(classical_base.NotFittedError, match="StandardScaler instance is not fitted"):
+    with pytest.raises(
+        classical_base.NotFittedError, match="StandardScaler instance is not fitted"
+    ):
         StandardScaler().transform(np.zeros((2, 1)))
 
 

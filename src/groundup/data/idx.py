@@ -59,9 +59,7 @@ def read_bytes_maybe_gzip(path: Path) -> bytes:
     try:
         return gzip.decompress(raw)
     except (EOFError, OSError, zlib.error) as exc:
-        raise CorruptFileError(
-            f"{path}: truncated or corrupted gzip file ({exc})"
-        ) from exc
+        raise CorruptFileError(f"{path}: truncated or corrupted gzip file ({exc})") from exc
 
 
 def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:

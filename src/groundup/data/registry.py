@@ -327,9 +327,7 @@ def add(name: str, path: Path | str) -> Path:
             f"add {name}: {exc}. Your copy is damaged or is not {name}: nothing was added; "
             f"the published files are at {remote.manual}"
         ) from None
-    atomic_write(
-        folder / _ADDED, json.dumps({"from": str(path), "warnings": mismatches}, indent=1)
-    )
+    atomic_write(folder / _ADDED, json.dumps({"from": str(path), "warnings": mismatches}, indent=1))
     for message in mismatches:
         warnings.warn(f"add {name}: {message}; added anyway", DataWarning, stacklevel=2)
     return folder

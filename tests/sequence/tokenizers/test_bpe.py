@@ -93,12 +93,30 @@ def test_the_split_patterns_give_tiktokens_chunks(text):
 def test_the_split_patterns_by_hand():
     """GPT-4 groups digits in threes; ``\\p{N}`` includes ², which stdlib ``re`` cannot express."""
     assert regex.findall(GPT4_SPLIT_PATTERN, "year 2024567 I'LL\n\n go") == [
-        "year", " ", "202", "456", "7", " I", "'LL", "\n\n", " go",
+        "year",
+        " ",
+        "202",
+        "456",
+        "7",
+        " I",
+        "'LL",
+        "\n\n",
+        " go",
     ]
     # letters of Unicode versions newer than the interpreter's are still \\p{L}
-    assert regex.findall(GPT2_SPLIT_PATTERN, "a \U0001e4d0\U0001e4d1 b") == ["a", " \U0001e4d0\U0001e4d1", " b"]
+    assert regex.findall(GPT2_SPLIT_PATTERN, "a \U0001e4d0\U0001e4d1 b") == [
+        "a",
+        " \U0001e4d0\U0001e4d1",
+        " b",
+    ]
     assert regex.findall(GPT2_SPLIT_PATTERN, "year 2024567 x² I'LL") == [
-        "year", " 2024567", " x", "²", " I", "'", "LL",
+        "year",
+        " 2024567",
+        " x",
+        "²",
+        " I",
+        "'",
+        "LL",
     ]
 
 
@@ -133,7 +151,9 @@ def test_minbpe_spellings_and_misuse():
     assert ours.encode(text, allowed_special="none") == ours.encode(text, disallowed_special=())
     assert ours.special_tokens[EOT] not in ours.encode(text, allowed_special="none")
     # a bare string is a mistake, not a silent "none" (the bug of #24)
-    with pytest.raises(ValueError, match=r"got the string '<\|endoftext\|>' \(a set: \{'<\|endoftext"):
+    with pytest.raises(
+        ValueError, match=r"got the string '<\|endoftext\|>' \(a set: \{'<\|endoftext"
+    ):
         ours.encode(text, allowed_special=EOT)
     with pytest.raises(TypeError):
         ours.encode(text, {EOT})  # keyword-only, as tiktoken

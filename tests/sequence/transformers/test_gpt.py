@@ -49,7 +49,9 @@ class TorchBlock(tnn.Module):
             q, k = _rope(q), _rope(k)
         y = TF.scaled_dot_product_attention(q, k, v, is_causal=True)
         x = x + self.attn.c_proj(y.transpose(1, 2).reshape(B, T, C))
-        return x + self.mlp.c_proj(TF.gelu(self.mlp.c_fc(self.ln_2(x)), approximate=self.c.approximate))
+        return x + self.mlp.c_proj(
+            TF.gelu(self.mlp.c_fc(self.ln_2(x)), approximate=self.c.approximate)
+        )
 
 
 class TorchGPT(tnn.Module):
@@ -228,7 +230,9 @@ def test_gelu_is_one_name_approximate_with_a_deprecated_alias():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert GPTConfig().approximate == "tanh"
-    with pytest.raises(ValueError, match=r"GPTConfig.approximate must be 'tanh' or 'none', got 'erf'"):
+    with pytest.raises(
+        ValueError, match=r"GPTConfig.approximate must be 'tanh' or 'none', got 'erf'"
+    ):
         GPTConfig(approximate="erf")
 
 

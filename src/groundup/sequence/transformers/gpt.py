@@ -91,7 +91,9 @@ class GPTConfig:
         return asdict(self)
 
 
-_GELU_DEPRECATED = "GPTConfig.gelu is deprecated: the field is named `approximate` (as torch.nn.GELU)"
+_GELU_DEPRECATED = (
+    "GPTConfig.gelu is deprecated: the field is named `approximate` (as torch.nn.GELU)"
+)
 
 
 def _gelu_get(self: GPTConfig) -> str:

@@ -51,6 +51,7 @@ endif
 
 test: system-deps dev
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 	$(TEST_ENV) $(BIN)/python -m pytest -n 2 --dist loadgroup -m "not slow"
 
 test-slow: dev
@@ -62,6 +63,7 @@ check-exercises: dev
 
 lint: dev
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 
 bench: dev
 	$(BIN)/python -m benchmarks

@@ -39,6 +39,7 @@ CASES = {
     "pendulum-ppo": {},
     "fgsm-mnist": {},
     "induction-heads": {},
+    "gpt-circuits": {},
     "attribution-mnist": {},
     "cartpole-reinforce": {},
     "cartpole-a2c": {},

@@ -59,6 +59,8 @@ CASES = {
     "dcgan-cifar10": {},
     "ddpm-digits": {},
     "ddpm-mnist": {},
+    "align-compare": {},
+    "align-rev": {},
 }
 # wall-clock figures differ between any two runs
 TIMES = {"time", "seconds", "run_dir", "images_per_second", "train_seconds"}

@@ -14,8 +14,8 @@ from groundup.sequence.transformers.gpt import GPT, GPTConfig
 
 
 def test_prompts_are_left_padded_to_one_length():
-    assert reverse_prompt("cat", 8) == "rev:cat="
-    assert reverse_prompt("at", 8) == "\nrev:at="
+    assert reverse_prompt("cat", 8) == "rev:cat;"
+    assert reverse_prompt("at", 8) == "\nrev:at;"
     with pytest.raises(ValueError, match="longer"):
         reverse_prompt("kingdom", 8)
 
@@ -37,8 +37,8 @@ def test_examples_reverse_their_word():
 
 
 def test_sft_loss_is_the_answer_tokens_only():
-    tok = CharTokenizer("\n:=abcertv")
-    q, o, m = sft_batch(tok, ["rev:ab=", "rev:ca="], ["ba\n", "ac\n"], 4)
+    tok = CharTokenizer("\n:;abcertv")
+    q, o, m = sft_batch(tok, ["rev:ab;", "rev:ca;"], ["ba\n", "ac\n"], 4)
     assert q.shape == (2, 7) and o.shape == (2, 4)
     np.testing.assert_array_equal(m, [[1, 1, 1, 0], [1, 1, 1, 0]])
     model = GPT(

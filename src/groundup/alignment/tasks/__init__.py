@@ -2,7 +2,7 @@
 
 * ``lipogram`` — verifiable: continue a text with a line of at least three words and no
   letter ``e`` (the seven-method comparison of ``align-compare``);
-* ``rev`` — reverse a word (``rev:cat=`` → ``tac``), exact match, with SFT warm-start data;
+* ``rev`` — reverse a word (``rev:cat;`` → ``tac``), exact match, with SFT warm-start data;
 * ``rhyme`` — the *proxy* reward of a rhyme (the last two letters agree);
 * ``preferences`` — noisy Bradley–Terry labels from any scorer, pairs of samples.
 
@@ -14,7 +14,7 @@ graph). Only an experiment (a milestone) imports ``gold`` to label data and to m
 >>> lipogram_reward(["Hold, good sir, stay\\n", "Hold, sir\\n", "Hold on, my lord"])
 array([1., 0., 0.])
 >>> reverse_prompt("cat", 9)
-'\\nrev:cat='
+'\\nrev:cat;'
 """
 
 from groundup.alignment.tasks.common import decode_completions, text_reward_fn

@@ -1,8 +1,8 @@
 r"""The ``rev:`` task: reverse a word, a reasoning-style task with an exact-match reward.
 
-A prompt is ``rev:WORD=`` left-padded with line breaks to a fixed length $P$ (the
+A prompt is ``rev:WORD;`` left-padded with line breaks to a fixed length $P$ (the
 sampler takes equal-length prompts); the answer is the reversed word and a line break,
-``rev:cat=`` → ``tac\n``. The reward is exact match of the first line. A pretrained
+``rev:cat;`` → ``tac\n``. The reward is exact match of the first line. A pretrained
 character model has never seen the format, so the pass rate starts at 0 and GRPO has no
 signal: a short SFT warm start on (prompt, answer) pairs comes first, stopped while the
 pass rate is still well below 1 so that RL has something left to do.
@@ -11,7 +11,7 @@ The words are the lowercase words of the text (letters only); training and held-
 words are disjoint.
 
 >>> reverse_prompt("cat", 9), "cat"[::-1]
-('\nrev:cat=', 'tac')
+('\nrev:cat;', 'tac')
 >>> rev_reward(["tac\n", "tac", "tca\n"], ["tac", "tac", "tac"])
 array([1., 0., 0.])
 >>> word_list("The cat, the dog; a cat!", min_len=3, max_len=5)
@@ -40,8 +40,8 @@ def word_list(text: str, min_len: int = 3, max_len: int = 6) -> list[str]:
 
 
 def reverse_prompt(word: str, length: int) -> str:
-    """``rev:WORD=`` left-padded with ``\\n`` to ``length`` characters."""
-    body = f"{PREFIX}{word}="
+    """``rev:WORD;`` left-padded with ``\\n`` to ``length`` characters."""
+    body = f"{PREFIX}{word};"  # the vocabulary has no "="
     if len(body) > length:
         raise ValueError(f"prompt {body!r} is longer than length={length}")
     return "\n" * (length - len(body)) + body

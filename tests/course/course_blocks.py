@@ -95,6 +95,7 @@ CONVERTED = [
     "implementation/17-continuous-control.md",
     "implementation/18-autoencoders-and-vaes.md",
     "implementation/19-gans.md",
+    "implementation/20-diffusion.md",
     "study-guide/cnn-resnet.md",
     "study-guide/gpt-transformer.md",
     "study-guide/mechanistic-interpretability.md",

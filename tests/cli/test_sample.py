@@ -64,3 +64,18 @@ def test_a_run_of_another_milestone_names_the_runs_sample_reads(tmp_path, capsys
     assert len(err.splitlines()) == 1
     assert "is a run of mlp-mnist, not a GPT" in err and "runs of gpt-shakespeare" in err
     assert json.loads((ctx.out_dir / "config.json").read_text())["milestone"] == "mlp-mnist"
+
+
+def test_an_alignment_run_prints_before_and_after(tmp_path, capsys):
+    from groundup.milestones.runner import run_milestone
+
+    run = run_milestone("align-rev", quick=True, runs_dir=tmp_path, show_progress=False)
+    assert _main(["sample", str(run.out_dir), "--prompt", r"\nrev:cat;", "--tokens", "4"]) == 0
+    out = capsys.readouterr().out.split("\n")
+    i, j = (
+        out.index("--- before alignment (the reference model) ---"),
+        out.index("--- after alignment ---"),
+    )
+    assert i < j and out[i + 2].startswith("rev:cat;") and out[j + 2].startswith("rev:cat;")
+    # the same prompt and seed; the weights differ (SFT and GRPO moved them)
+    assert out[i + 2] != out[j + 2]

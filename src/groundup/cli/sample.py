@@ -2,7 +2,9 @@
 
 The run directory is one written by ``groundup run gpt-shakespeare`` (or any milestone
 that saves a GPT checkpoint: weights, ``GPTConfig`` and tokenizer). Generation uses the
-key/value cache; the context is cropped to the model's ``block_size``.
+key/value cache; the context is cropped to the model's ``block_size``. A run of an
+alignment milestone that keeps its starting model (``align-rev``) prints the completion
+before alignment and after it, with the same prompt and seed.
 
 The prompt may hold the escapes ``\\n`` (a new line), ``\\t`` (a tab) and ``\\\\`` (a
 backslash), since a shell cannot easily pass a newline: ``--prompt 'ROMEO:\\n'``.
@@ -45,16 +47,46 @@ def sample(
         ids = tok.encode(text)
     except ValueError as e:
         raise GroundupError(f"--prompt {prompt!r}: {e}") from None
-    out = model.generate(
-        np.array([ids]),
-        tokens,
-        temperature=temperature,
-        top_k=top_k,
-        top_p=top_p,
-        use_cache=not no_cache,
-        generator=seed,
-    )
-    typer.echo(tok.decode(out[0]))
+
+    def generate(m):
+        out = m.generate(
+            np.array([ids]),
+            tokens,
+            temperature=temperature,
+            top_k=top_k,
+            top_p=top_p,
+            use_cache=not no_cache,
+            generator=seed,
+        )
+        return tok.decode(out[0])
+
+    before = reference_model(run_dir, model)
+    if before is None:
+        typer.echo(generate(model))
+        return
+    # an alignment run: the same prompt and seed before and after
+    typer.echo("--- before alignment (the reference model) ---")
+    typer.echo(generate(before))
+    typer.echo("--- after alignment ---")
+    typer.echo(generate(model))
+
+
+def reference_model(run_dir: str, model):
+    """The model before alignment, if the run kept it (``state["reference_model"]``), else None."""
+    import copy
+
+    from groundup.milestones.loop import load_checkpoint
+
+    try:
+        ref = (load_checkpoint(run_dir)["state"] or {}).get("reference_model")
+    except (FileNotFoundError, ValueError, KeyError):
+        return None
+    if not ref:
+        return None
+    before = copy.deepcopy(model)
+    before.load_state_dict(ref)
+    before.eval()
+    return before
 
 
 def unescape(prompt: str) -> str:

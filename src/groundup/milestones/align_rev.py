@@ -140,7 +140,14 @@ def train(cfg: Config, ctx: RunContext) -> dict[str, Any]:
         optimizer=trainer.optimizer,
         every=max(1, cfg.eval_every),
         unit="step",
-        state={"after_sft": before, "sft_seconds": 0.0, "rl_seconds": 0.0},
+        state={
+            "after_sft": before,
+            "sft_seconds": 0.0,
+            "rl_seconds": 0.0,
+            # the model before alignment: `groundup sample RUN_DIR` prints both side by side
+            "reference_model": {k: v.data.copy() for k, v in base.state_dict().items()},
+        },
+        meta={"config": model.config.to_dict(), "tokenizer": tok.to_dict(), "data": "shakespeare"},
     )
     state = loop.state
     with ctx.progress(loop.remaining, ctx.name) as bar:

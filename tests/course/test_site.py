@@ -40,7 +40,9 @@ def build_site(site_dir: Path) -> subprocess.CompletedProcess:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=240,
+        # a guard against a hung build, not a speed target: the build runs every figure
+        # block and takes ~100 s alone, but over 340 s beside the test suite on two cores
+        timeout=900,
     )
 
 

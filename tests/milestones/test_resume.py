@@ -61,6 +61,7 @@ CASES = {
     "ddpm-mnist": {},
     "align-compare": {},
     "align-rev": {},
+    "align-dpo": {},
 }
 # wall-clock figures differ between any two runs
 TIMES = {"time", "seconds", "run_dir", "images_per_second", "train_seconds"}

@@ -82,3 +82,33 @@ def test_bad_options_are_one_line_errors(args, message, tmp_path, capsys):
     code = _main(["run", "mlp-mnist", *args, "--runs-dir", str(tmp_path)])
     err = capsys.readouterr().err
     assert code == 1 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_mine_trains_cartpole_ppo_on_the_learner_code(tmp_path):
+    """``groundup run cartpole-ppo --mine`` imports the workspace's ``ppo.py``, not the library's."""
+    import subprocess
+    import sys
+
+    from groundup.learn import catalog
+    from groundup.learn.workspace import Workspace
+
+    ws = Workspace.init(tmp_path / "ws")
+    ws.start("ppo")
+    module = "groundup.rl.policy_gradient.ppo"
+    ref = catalog.reference_file(module).read_text(encoding="utf-8")
+    mine = ws.learner_file(module)
+    mine.write_text(ref + '\nprint("the learner\'s ppo", flush=True)\n', encoding="utf-8")
+    cmd = [sys.executable, "-m", "groundup", "run", "cartpole-ppo", "--quick", "--mine"]
+    cmd += ["--no-progress", "--runs-dir", str(tmp_path / "runs")]
+    proc = subprocess.run(cmd, cwd=ws.root, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert "using your code of: ppo" in proc.stderr
+    assert "the learner's ppo" in proc.stdout
+    assert "done (quick run" in proc.stdout
+    assert list((tmp_path / "runs" / "cartpole-ppo").rglob("checkpoint.npz"))
+    # without --mine the library's own ppo.py trains: the learner's line is not printed
+    plain = subprocess.run(
+        [a for a in cmd if a != "--mine"], cwd=ws.root, capture_output=True, text=True, timeout=600
+    )
+    assert plain.returncode == 0, plain.stderr
+    assert "the learner's ppo" not in plain.stdout

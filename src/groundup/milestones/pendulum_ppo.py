@@ -14,7 +14,6 @@ which the deterministic policy (the Gaussian's mean) first averaged −200 or be
 
 from __future__ import annotations
 
-import pickle
 from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
@@ -75,7 +74,7 @@ def _scaled_pendulum(scale: float) -> Any:
 
     import gymnasium as gym
 
-    # a partial, not a lambda: the env is pickled into the checkpoint
+    # the checkpoint stores the env's state, not the env: it is rebuilt from the config
     return gym.wrappers.TransformReward(gym.make("Pendulum-v1"), partial(operator.mul, scale))
 
 
@@ -132,8 +131,9 @@ class PPORun:
         return evaluate_policy(self.agent.act, "Pendulum-v1", num_episodes)
 
     def state_dict(self) -> dict[str, Any]:
+        from groundup.rl.core.envs import env_state
+
         a, c = self.agent, self.agent.collector
-        envs = pickle.dumps((a.envs.envs, a.envs._autoreset_envs))
         return {
             "policy": a.policy.state_dict(),
             "value": a.value.state_dict(),
@@ -145,10 +145,13 @@ class PPORun:
             "episode_return": np.array(c.episode_return),
             "recent": np.array(self._recent, np.float64),
             "stats": {k: float(v) for k, v in self._stats.items()},
-            "env": np.frombuffer(envs, np.uint8).copy(),
+            "env": {str(k): env_state(e) for k, e in enumerate(a.envs.envs)},
+            "autoreset": np.array(a.envs._autoreset_envs),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        from groundup.rl.core.envs import _plain, load_env_state
+
         a, c = self.agent, self.agent.collector
         a.policy.load_state_dict(state["policy"])
         a.value.load_state_dict(state["value"])
@@ -159,13 +162,9 @@ class PPORun:
         c.episode_return = np.array(state["episode_return"], np.float64)
         self._recent = [float(x) for x in np.asarray(state["recent"]).reshape(-1)]
         self._stats = {k: float(v) for k, v in dict(state["stats"]).items()}
-        envs, autoreset = pickle.loads(np.asarray(state["env"], np.uint8).tobytes())
-        a.envs.envs = envs
-        a.envs._autoreset_envs = np.array(autoreset)
-
-
-def _plain(d: Any) -> Any:
-    return {k: _plain(v) if isinstance(v, dict) else v for k, v in dict(d).items()}
+        for k, e in enumerate(a.envs.envs):
+            load_env_state(e, state["env"][str(k)])
+        a.envs._autoreset_envs = np.array(state["autoreset"], bool)
 
 
 def make_agent(cfg: Config, seed: int) -> PPORun:

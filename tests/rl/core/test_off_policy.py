@@ -9,7 +9,9 @@ import copy
 import numpy as np
 import pytest
 
-from groundup.rl.actor_critic import SAC, SACConfig
+from groundup.milestones.loop import plain
+from groundup.nn import load, save
+from groundup.rl.actor_critic import SAC, TD3, SACConfig, TD3Config
 from groundup.rl.envs import IdentityEnv, IdentityEnvBox
 from groundup.rl.value_based import DQN, DQNConfig
 
@@ -61,11 +63,15 @@ def test_sac_on_the_shared_loop_gives_the_numbers_it_gave_before():
     assert agent.evaluate(3) == pytest.approx((4.0, 0.816496580927726))
 
 
+@pytest.mark.parametrize("through_file", [False, True], ids=["in-memory", "saved"])
 @pytest.mark.parametrize("make", [small_dqn, small_sac], ids=["dqn", "sac"])
-def test_restored_agent_continues_exactly_as_an_uninterrupted_one(make):
+def test_restored_agent_continues_exactly_as_an_uninterrupted_one(make, through_file, tmp_path):
     straight = make()
     straight.learn(total_timesteps=290)  # mid-episode (episodes are 20 steps)
     state = copy.deepcopy(straight.state_dict())  # state_dict shares the live arrays
+    if through_file:  # a checkpoint file: arrays and plain values, loaded without pickle
+        save(state, tmp_path / "agent.npz")
+        state = plain(load(tmp_path / "agent.npz"))  # as a run checkpoint is read
     straight.learn()
 
     resumed = make(seed=4)  # a different fresh agent: everything must come from the state
@@ -79,3 +85,60 @@ def test_restored_agent_continues_exactly_as_an_uninterrupted_one(make):
     assert len(resumed.buffer) == len(straight.buffer)
     np.testing.assert_array_equal(resumed.buffer.observations, straight.buffer.observations)
     assert resumed._recent == straight._recent
+
+
+def _leaves(tree):
+    if isinstance(tree, dict):
+        for v in tree.values():
+            yield from _leaves(v)
+    elif isinstance(tree, list | tuple):
+        for v in tree:
+            yield from _leaves(v)
+    else:
+        yield tree
+
+
+def test_the_environment_is_stored_as_arrays_and_numbers_not_a_pickle(tmp_path):
+    agent = TD3(
+        TD3Config(
+            env_id="Pendulum-v1",
+            total_timesteps=150,
+            learning_starts=100,
+            batch_size=16,
+            hidden_sizes=(16,),
+            seed=0,
+        )
+    )
+    agent.learn(total_timesteps=130)  # mid-episode: Pendulum's episodes are 200 steps
+    state = agent.state_dict()
+    env = state["env"]["0"]
+    assert [layer["type"] for layer in env.values()][-1] == "PendulumEnv"
+    pendulum = env[str(len(env) - 1)]
+    np.testing.assert_array_equal(pendulum["arrays"]["state"], agent.envs.envs[0].unwrapped.state)
+    assert "_np_random" in pendulum["generators"]
+    for leaf in _leaves(
+        plain(state)
+    ):  # tensors as arrays; no object arrays, no byte blobs (a pickle would be uint8)
+        assert leaf is None or isinstance(leaf, bool | int | float | str | np.ndarray), leaf
+        if isinstance(leaf, np.ndarray):
+            assert leaf.dtype != object and leaf.dtype != np.uint8, leaf.dtype
+    save(state, tmp_path / "td3.npz")
+    again = TD3(agent.config)
+    again.load_state_dict(plain(load(tmp_path / "td3.npz")))
+    assert (
+        again.envs.envs[0].unwrapped.state.tolist() == agent.envs.envs[0].unwrapped.state.tolist()
+    )
+    assert again.envs.envs[0]._elapsed_steps == agent.envs.envs[0]._elapsed_steps == 130
+    agent.learn(total_timesteps=150)
+    again.learn(total_timesteps=150)
+    np.testing.assert_array_equal(again.buffer.observations, agent.buffer.observations)
+    for p, q in zip(agent.actor.parameters(), again.actor.parameters()):
+        np.testing.assert_array_equal(p.data, q.data)
+
+
+def test_a_state_from_another_environment_is_refused():
+    agent = small_dqn()
+    state = agent.state_dict()
+    other = DQN(agent.config)  # CartPole-v1 (the config's env), not the identity env
+    with pytest.raises(ValueError, match="layers are"):
+        other.load_state_dict(state)

@@ -23,7 +23,15 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-__all__ = ["evaluate_policy", "final_observations", "make_env", "make_vector_env", "record_gif"]
+__all__ = [
+    "env_state",
+    "evaluate_policy",
+    "final_observations",
+    "load_env_state",
+    "make_env",
+    "make_vector_env",
+    "record_gif",
+]
 
 
 def make_env(env_id: str | Callable[[], gym.Env], **kwargs: Any) -> gym.Env:
@@ -132,3 +140,80 @@ def record_gif(
     )
     atomic_write(path, buf.getvalue())
     return {"frames": len(frames), "returns": returns}
+
+
+def env_state(env: gym.Env) -> dict[str, Any]:
+    """What changes in ``env`` while it runs, layer by layer, as arrays and plain values.
+
+    Each layer (every wrapper down to ``env.unwrapped``) contributes its attributes that
+    are ``None``, numbers, strings, arrays or NumPy random generators (stored as their
+    ``bit_generator.state``) — for a classic-control environment its physical state, its
+    step counter and its random generator. Spaces, renderers and other objects are
+    rebuilt with the environment, not stored. :func:`load_env_state` puts it back.
+
+    >>> env = gym.make("CartPole-v1"); _ = env.reset(seed=0); _ = env.step(0)
+    >>> saved = env_state(env)
+    >>> again = gym.make("CartPole-v1"); _ = again.reset(seed=1)
+    >>> load_env_state(again, saved)
+    >>> bool(np.all(again.step(1)[0] == env.step(1)[0]))
+    True
+    """
+    layers: dict[str, Any] = {}
+    for k, layer in enumerate(_layers(env)):
+        values: dict[str, Any] = {}
+        arrays: dict[str, np.ndarray] = {}
+        scalars: dict[str, np.ndarray] = {}
+        generators: dict[str, Any] = {}
+        for name, v in vars(layer).items():
+            if v is None or isinstance(v, bool | int | float | str):
+                values[name] = v
+            elif isinstance(v, np.ndarray) and v.dtype != object:
+                arrays[name] = v.copy()
+            elif isinstance(v, np.generic) and not isinstance(v, np.object_):
+                scalars[name] = np.asarray(v)
+            elif isinstance(v, np.random.Generator):
+                generators[name] = v.bit_generator.state
+        layers[str(k)] = {
+            "type": type(layer).__name__,
+            "values": values,
+            "arrays": arrays,
+            "scalars": scalars,
+            "generators": generators,
+        }
+    return layers
+
+
+def load_env_state(env: gym.Env, state: dict[str, Any]) -> None:
+    """Put :func:`env_state`'s values back into ``env``, an environment built the same way."""
+    layers = _layers(env)
+    saved = [type(layer).__name__ for layer in layers]
+    wanted = [state[str(k)]["type"] for k in range(len(state))]
+    if saved != wanted:
+        raise ValueError(f"the environment's layers are {saved}, the saved state's {wanted}")
+    for k, layer in enumerate(layers):
+        s = state[str(k)]
+        for name, v in dict(s["values"]).items():
+            setattr(layer, name, v)
+        for name, v in dict(s["arrays"]).items():
+            setattr(layer, name, np.array(v))
+        for name, v in dict(s["scalars"]).items():
+            setattr(layer, name, np.asarray(v)[()])
+        for name, v in dict(s["generators"]).items():
+            g = getattr(layer, name, None)
+            if not isinstance(g, np.random.Generator):
+                g = np.random.Generator(getattr(np.random, v["bit_generator"])())
+                setattr(layer, name, g)
+            g.bit_generator.state = _plain(v)
+
+
+def _layers(env: gym.Env) -> list[Any]:
+    """``env``, the environment it wraps, ... down to the unwrapped one."""
+    out = [env]
+    while isinstance(out[-1], gym.Wrapper):
+        out.append(out[-1].env)
+    return out
+
+
+def _plain(d: Any) -> Any:
+    """A loaded (ordered, nested) mapping as plain dicts, as ``bit_generator.state`` wants."""
+    return {k: _plain(v) if isinstance(v, dict) else v for k, v in dict(d).items()}

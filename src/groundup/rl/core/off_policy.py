@@ -17,12 +17,13 @@ The environment is one copy in a ``gymnasium.vector.SyncVectorEnv`` with Gymnasi
 default *next-step* autoreset; the replay buffer drops the step after an episode's end
 (final observation → reset observation is not a transition). :meth:`state_dict` holds
 everything that changes while training — networks, optimisers, buffer, random
-generators, counters and the environment itself — so a run resumes bit for bit.
+generators, counters and the environment's own state (:func:`~groundup.rl.core.envs.env_state`: arrays,
+numbers and random-generator states, never a pickled object) — so a run resumes bit
+for bit.
 """
 
 from __future__ import annotations
 
-import pickle
 import time
 from collections.abc import Callable
 from typing import Any
@@ -30,7 +31,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from groundup.rl.core.envs import evaluate_policy, make_env
+from groundup.rl.core.envs import _plain, env_state, evaluate_policy, load_env_state, make_env
 from groundup.rl.core.replay_buffer import ReplayBuffer
 
 __all__ = ["OffPolicyAgent", "TensorState"]
@@ -183,12 +184,12 @@ class OffPolicyAgent:
 
     # ------------------------------------------------------------------ checkpoints
     def state_dict(self) -> dict[str, Any]:
-        """Everything that changes while training, as arrays and nested dicts.
+        """Everything that changes while training, as arrays, numbers and nested dicts.
 
-        The environment (mid-episode, with its own random state) is pickled into a
-        ``uint8`` array; load such a state only from a checkpoint you wrote yourself.
+        The environment (mid-episode) is stored by :func:`~groundup.rl.core.envs.env_state` — its arrays, numbers
+        and random-generator states — and restored into the environment this agent's
+        configuration builds, so loading a checkpoint unpickles nothing.
         """
-        env_state = pickle.dumps((self.envs.envs, self.envs._autoreset_envs))
         return {
             "modules": {k: m.state_dict() for k, m in self._modules().items()},
             "buffer": self.buffer.state_dict(),
@@ -200,11 +201,20 @@ class OffPolicyAgent:
             "after_end": self._after_end,
             "recent": np.array(self._recent, np.float64),
             "stats": dict(self._stats),
-            "env": np.frombuffer(env_state, np.uint8).copy(),
+            "env": {str(k): env_state(e) for k, e in enumerate(self.envs.envs)},
+            "autoreset": np.array(self.envs._autoreset_envs),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned (the same configuration)."""
+        if "autoreset" not in state:
+            raise ValueError(
+                f"{self.name}: this state_dict holds no environment state (a checkpoint "
+                "written before environments were stored as arrays cannot be loaded)"
+            )
+        for k, e in enumerate(self.envs.envs):  # first: it refuses another environment's state
+            load_env_state(e, state["env"][str(k)])
+        self.envs._autoreset_envs = np.array(state["autoreset"], bool)
         for k, m in self._modules().items():
             m.load_state_dict(state["modules"][k])
         self.buffer.load_state_dict(state["buffer"])
@@ -216,11 +226,3 @@ class OffPolicyAgent:
         self._after_end = bool(state["after_end"])
         self._recent = [float(x) for x in np.asarray(state["recent"]).reshape(-1)]
         self._stats = {k: float(v) for k, v in dict(state["stats"]).items()}
-        envs, autoreset = pickle.loads(np.asarray(state["env"], np.uint8).tobytes())
-        self.envs.envs = envs
-        self.envs._autoreset_envs = np.array(autoreset)
-
-
-def _plain(d: Any) -> Any:
-    """A loaded (ordered, nested) mapping as plain dicts, as ``bit_generator.state`` wants."""
-    return {k: _plain(v) if isinstance(v, dict) else v for k, v in dict(d).items()}

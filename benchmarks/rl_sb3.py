@@ -72,8 +72,11 @@ class Outcome:
 
 
 # ---------------------------------------------------------------------------- PPO
-def ppo_configs(steps: int, seed: int) -> tuple[Any, dict[str, Any]]:
-    """groundup's PPOConfig and SB3's PPO keyword arguments, the same hyperparameters."""
+def ppo_configs(steps: int, seed: int, scale: float = 1.0) -> tuple[Any, dict[str, Any]]:
+    """groundup's PPOConfig and SB3's PPO keyword arguments, the same hyperparameters.
+
+    (``scale`` is there for the other tasks' signature: PPO has no warm-up steps.)
+    """
     import torch
 
     from groundup.rl.policy_gradient import PPOConfig
@@ -101,24 +104,6 @@ def ppo_configs(steps: int, seed: int) -> tuple[Any, dict[str, Any]]:
         device="cpu",
     )
     return ours, theirs
-
-
-def ppo_groundup(steps: int, seed: int) -> Callable[[np.ndarray], Any]:
-    from groundup.rl.policy_gradient import PPO
-
-    agent = PPO(ppo_configs(steps, seed)[0])
-    agent.learn()
-    return agent.act
-
-
-def ppo_sb3(steps: int, seed: int) -> Callable[[np.ndarray], Any]:
-    from stable_baselines3 import PPO
-    from stable_baselines3.common.env_util import make_vec_env
-
-    ours, kwargs = ppo_configs(steps, seed)
-    env = make_vec_env("CartPole-v1", n_envs=ours.num_envs, seed=seed)
-    model = PPO("MlpPolicy", env, **kwargs).learn(steps)
-    return lambda obs: int(model.predict(obs, deterministic=True)[0])
 
 
 # ---------------------------------------------------------------------------- DQN
@@ -151,23 +136,6 @@ def dqn_configs(steps: int, seed: int, scale: float = 1.0) -> tuple[Any, dict[st
     return ours, theirs
 
 
-def dqn_groundup(steps: int, seed: int, scale: float = 1.0) -> Callable[[np.ndarray], Any]:
-    from groundup.rl.value_based import DQN
-
-    agent = DQN(dqn_configs(steps, seed, scale)[0])
-    agent.learn()
-    return agent.act
-
-
-def dqn_sb3(steps: int, seed: int, scale: float = 1.0) -> Callable[[np.ndarray], Any]:
-    import gymnasium as gym
-    from stable_baselines3 import DQN
-
-    _, kwargs = dqn_configs(steps, seed, scale)
-    model = DQN("MlpPolicy", gym.make("CartPole-v1"), **kwargs).learn(steps)
-    return lambda obs: int(model.predict(obs, deterministic=True)[0])
-
-
 # ---------------------------------------------------------------------------- SAC
 def sac_configs(steps: int, seed: int, scale: float = 1.0) -> tuple[Any, dict[str, Any]]:
     from groundup.rl.actor_critic import SACConfig
@@ -196,39 +164,84 @@ def sac_configs(steps: int, seed: int, scale: float = 1.0) -> tuple[Any, dict[st
     return ours, theirs
 
 
-def sac_groundup(steps: int, seed: int, scale: float = 1.0) -> Callable[[np.ndarray], Any]:
-    from groundup.rl.actor_critic import SAC
+# ---------------------------------------------------------------------------- training
+def train_groundup(
+    agent: str, configs: Callable[..., tuple[Any, dict[str, Any]]], steps: int, seed: int
+) -> Callable[[np.ndarray], Any]:
+    """Train groundup's ``agent`` (``"module:Class"``) on ``configs(steps, seed)[0]``; its policy."""
+    import importlib
 
-    agent = SAC(sac_configs(steps, seed, scale)[0])
-    agent.learn()
-    return agent.act
+    module, name = agent.split(":")
+    trained = getattr(importlib.import_module(module), name)(configs(steps, seed)[0])
+    trained.learn()
+    return trained.act
 
 
-def sac_sb3(steps: int, seed: int, scale: float = 1.0) -> Callable[[np.ndarray], Any]:
+def train_sb3(
+    algo: str,
+    env_id: str,
+    configs: Callable[..., tuple[Any, dict[str, Any]]],
+    steps: int,
+    seed: int,
+) -> Callable[[np.ndarray], Any]:
+    """Train Stable-Baselines3's ``algo`` on ``configs(steps, seed)[1]``; its deterministic policy.
+
+    It steps as many env copies as groundup's config does (PPO: a seeded vector env).
+    """
     import gymnasium as gym
-    from stable_baselines3 import SAC
+    import stable_baselines3
+    from stable_baselines3.common.env_util import make_vec_env
 
-    _, kwargs = sac_configs(steps, seed, scale)
-    model = SAC("MlpPolicy", gym.make("Pendulum-v1"), **kwargs).learn(steps)
+    ours, kwargs = configs(steps, seed)
+    num_envs = getattr(ours, "num_envs", 1)
+    env = make_vec_env(env_id, n_envs=num_envs, seed=seed) if num_envs > 1 else gym.make(env_id)
+    model = getattr(stable_baselines3, algo)("MlpPolicy", env, **kwargs).learn(steps)
+    if isinstance(model.action_space, gym.spaces.Discrete):
+        return lambda obs: int(model.predict(obs, deterministic=True)[0])
     return lambda obs: model.predict(obs, deterministic=True)[0]
 
 
 def tasks(scale: float = 1.0) -> dict[str, Task]:
-    """The three side-by-sides, with their step budgets times ``scale``."""
+    """The three side-by-sides, with their step budgets (and warm-up steps) times ``scale``."""
+    from functools import partial
 
     def budget(n: int) -> int:
         return max(1, round(n * scale))
 
-    def scaled(fn: Callable[..., Any]) -> Callable[[int, int], Any]:
-        return lambda steps, seed: fn(steps, seed, scale)
+    def task(name: str, env_id: str, steps: int, agent: str, algo: str, configs: Any) -> Task:
+        configs = partial(configs, scale=scale)
+        return Task(
+            name,
+            env_id,
+            budget(steps),
+            partial(train_groundup, agent, configs),
+            partial(train_sb3, algo, env_id, configs),
+        )
 
     return {
-        "ppo": Task("PPO CartPole-v1", "CartPole-v1", budget(100_000), ppo_groundup, ppo_sb3),
-        "dqn": Task(
-            "DQN CartPole-v1", "CartPole-v1", budget(50_000), scaled(dqn_groundup), scaled(dqn_sb3)
+        "ppo": task(
+            "PPO CartPole-v1",
+            "CartPole-v1",
+            100_000,
+            "groundup.rl.policy_gradient:PPO",
+            "PPO",
+            ppo_configs,
         ),
-        "sac": Task(
-            "SAC Pendulum-v1", "Pendulum-v1", budget(20_000), scaled(sac_groundup), scaled(sac_sb3)
+        "dqn": task(
+            "DQN CartPole-v1",
+            "CartPole-v1",
+            50_000,
+            "groundup.rl.value_based:DQN",
+            "DQN",
+            dqn_configs,
+        ),
+        "sac": task(
+            "SAC Pendulum-v1",
+            "Pendulum-v1",
+            20_000,
+            "groundup.rl.actor_critic:SAC",
+            "SAC",
+            sac_configs,
         ),
     }
 

@@ -33,39 +33,23 @@ class Config(RunConfig):
 
 
 def train(cfg: Config, ctx: RunContext) -> dict[str, Any]:
-    from groundup.milestones._cartpole import Networks, train_in_chunks
+    from groundup.milestones._rl_agent import agent_seed, train_on_policy
     from groundup.rl.policy_gradient.a2c import A2C, A2CConfig
 
     agent = A2C(
         A2CConfig(
             total_timesteps=cfg.total_timesteps,
             learning_rate=cfg.learning_rate,
-            seed=int(ctx.rng(0).integers(2**31)),
+            seed=agent_seed(ctx),
         )
     )
-
-    def advance(chunk: int) -> tuple[int, list[float]]:
-        returns: list[float] = []
-        end = min(cfg.total_timesteps, (chunk + 1) * cfg.chunk_steps)
-        while agent.global_step < end:
-            returns += agent.train_one_rollout()[1]
-        return agent.global_step, returns
-
-    def reset_envs(seed: int) -> None:
-        agent.collector.obs, _ = agent.envs.reset(seed=seed)
-        agent.collector.episode_return[:] = 0.0
-
-    return train_in_chunks(
+    return train_on_policy(
         ctx,
-        agent=agent,
-        nets=Networks(policy=agent.policy, value=agent.value),
+        cfg,
+        agent,
+        chunk_steps=cfg.chunk_steps,
+        step=lambda: agent.train_one_rollout()[1],
         optimizer=agent.optimizer,
-        chunks=-(-cfg.total_timesteps // cfg.chunk_steps),
-        advance=advance,
-        reset_envs=reset_envs,
-        counters=("global_step",),
-        eval_episodes=cfg.eval_episodes,
-        final_episodes=cfg.final_episodes,
         target=475.0,
     )
 

@@ -53,7 +53,7 @@ class Config(RunConfig):
 
 
 def train(cfg: Config, ctx: RunContext) -> dict[str, Any]:
-    from groundup.milestones._cartpole import Networks, train_in_chunks
+    from groundup.milestones._rl_agent import Networks, agent_seed, train_keeping_best
     from groundup.rl.value_based.double_dqn import DoubleDQN
     from groundup.rl.value_based.dqn import DQN, DQNConfig
 
@@ -65,7 +65,7 @@ def train(cfg: Config, ctx: RunContext) -> dict[str, Any]:
             train_freq=cfg.train_freq,
             gradient_steps=cfg.gradient_steps,
             hidden_sizes=cfg.hidden,
-            seed=int(ctx.rng(0).integers(2**31)),
+            seed=agent_seed(ctx),
         )
     )
 
@@ -81,7 +81,7 @@ def train(cfg: Config, ctx: RunContext) -> dict[str, Any]:
         agent._obs, _ = agent.envs.reset(seed=seed)
         agent._episode_return, agent._after_end = 0.0, False
 
-    return train_in_chunks(
+    return train_keeping_best(
         ctx,
         agent=agent,
         nets=Networks(q=agent.q, q_target=agent.q_target),

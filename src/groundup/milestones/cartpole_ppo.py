@@ -35,45 +35,33 @@ class Config(RunConfig):
 
 
 def train(cfg: Config, ctx: RunContext) -> dict[str, Any]:
-    from groundup.milestones._cartpole import Networks, train_in_chunks
+    from groundup.milestones._rl_agent import agent_seed, train_on_policy
     from groundup.rl.policy_gradient.ppo import PPO, PPOConfig
 
     agent = PPO(
         PPOConfig(
             total_timesteps=cfg.total_timesteps,
             learning_rate=cfg.learning_rate,
-            seed=int(ctx.rng(0).integers(2**31)),
+            seed=agent_seed(ctx),
         )
     )
-    per_chunk = cfg.chunk_rollouts * agent.config.num_envs * agent.config.num_steps
 
-    def advance(chunk: int) -> tuple[int, list[float]]:
-        returns: list[float] = []
-        end = min(cfg.total_timesteps, (chunk + 1) * per_chunk)
-        while agent.global_step < end:
-            # annealing follows the steps done before this rollout
-            progress = min(1.0, agent.global_step / cfg.total_timesteps)
-            rollout = agent.collect_rollout()
-            agent.update(rollout, progress=progress)
-            returns += rollout.episode_returns
-        return agent.global_step, returns
+    def step() -> list[float]:
+        # annealing follows the steps done before this rollout
+        progress = min(1.0, agent.global_step / cfg.total_timesteps)
+        rollout = agent.collect_rollout()
+        agent.update(rollout, progress=progress)
+        return rollout.episode_returns
 
-    def reset_envs(seed: int) -> None:
-        agent.collector.obs, _ = agent.envs.reset(seed=seed)
-        agent.collector.episode_return[:] = 0.0
-
-    return train_in_chunks(
+    return train_on_policy(
         ctx,
-        agent=agent,
-        nets=Networks(policy=agent.policy, value=agent.value),
+        cfg,
+        agent,
+        chunk_steps=cfg.chunk_rollouts * agent.config.num_envs * agent.config.num_steps,
+        step=step,
         optimizer=agent.optimizer,
-        chunks=-(-cfg.total_timesteps // per_chunk),
-        advance=advance,
-        reset_envs=reset_envs,
-        counters=("global_step", "num_updates"),
-        eval_episodes=cfg.eval_episodes,
-        final_episodes=cfg.final_episodes,
         target=500.0,
+        counters=("global_step", "num_updates"),
     )
 
 

@@ -36,7 +36,12 @@ class Config(RunConfig):
 
 
 def train(cfg: Config, ctx: RunContext) -> dict[str, Any]:
-    from groundup.milestones._cartpole import Networks, Optimizers, train_in_chunks
+    from groundup.milestones._rl_agent import (
+        Networks,
+        Optimizers,
+        agent_seed,
+        train_keeping_best,
+    )
     from groundup.rl.policy_gradient.reinforce import REINFORCE, REINFORCEConfig
 
     agent = REINFORCE(
@@ -44,7 +49,7 @@ def train(cfg: Config, ctx: RunContext) -> dict[str, Any]:
             total_episodes=cfg.total_episodes,
             learning_rate=cfg.learning_rate,
             baseline=cfg.baseline,
-            seed=int(ctx.rng(0).integers(2**31)),
+            seed=agent_seed(ctx),
         )
     )
     agent.env_steps = 0  # counted here; REINFORCE itself counts episodes
@@ -60,7 +65,7 @@ def train(cfg: Config, ctx: RunContext) -> dict[str, Any]:
             agent.env_steps += sum(len(ep["rewards"]) for ep in episodes)
         return agent.env_steps, returns
 
-    return train_in_chunks(
+    return train_keeping_best(
         ctx,
         agent=agent,
         nets=Networks(policy=agent.policy, value=agent.value),

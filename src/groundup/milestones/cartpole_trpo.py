@@ -33,40 +33,23 @@ class Config(RunConfig):
 
 
 def train(cfg: Config, ctx: RunContext) -> dict[str, Any]:
-    from groundup.milestones._cartpole import Networks, train_in_chunks
+    from groundup.milestones._rl_agent import agent_seed, train_on_policy
     from groundup.rl.policy_gradient.trpo import TRPO, TRPOConfig
 
     agent = TRPO(
         TRPOConfig(
             total_timesteps=cfg.total_timesteps,
             target_kl=cfg.target_kl,
-            seed=int(ctx.rng(0).integers(2**31)),
+            seed=agent_seed(ctx),
         )
     )
-    per_chunk = cfg.chunk_rollouts * agent.config.num_envs * agent.config.num_steps
-
-    def advance(chunk: int) -> tuple[int, list[float]]:
-        returns: list[float] = []
-        end = min(cfg.total_timesteps, (chunk + 1) * per_chunk)
-        while agent.global_step < end:
-            returns += agent.train_one_rollout()["episode_returns"]
-        return agent.global_step, returns
-
-    def reset_envs(seed: int) -> None:
-        agent.collector.obs, _ = agent.envs.reset(seed=seed)
-        agent.collector.episode_return[:] = 0.0
-
-    return train_in_chunks(
+    return train_on_policy(
         ctx,
-        agent=agent,
-        nets=Networks(policy=agent.policy, value=agent.value),
+        cfg,
+        agent,
+        chunk_steps=cfg.chunk_rollouts * agent.config.num_envs * agent.config.num_steps,
+        step=lambda: agent.train_one_rollout()["episode_returns"],
         optimizer=agent.critic_optimizer,
-        chunks=-(-cfg.total_timesteps // per_chunk),
-        advance=advance,
-        reset_envs=reset_envs,
-        counters=("global_step",),
-        eval_episodes=cfg.eval_episodes,
-        final_episodes=cfg.final_episodes,
         target=475.0,
     )
 

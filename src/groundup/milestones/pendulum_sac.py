@@ -9,69 +9,33 @@ defaults) and evaluates the mean action over 10 episodes after every 1,000 steps
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from groundup.milestones._rl_agent import train_in_chunks
-from groundup.milestones.base import Milestone, Min, RunConfig, RunContext
-
-TARGET = -200.0
+from groundup.milestones._rl_agent import PENDULUM_TARGET, PendulumConfig, train_pendulum
+from groundup.milestones.base import Milestone, Min, RunContext
 
 
 @dataclass(frozen=True)
-class Config(RunConfig):
+class Config(PendulumConfig):
     """What ``--set KEY=VALUE`` can change."""
 
-    total_timesteps: Annotated[int, Min(1)] = 20_000
-    """Environment steps."""
     learning_starts: Annotated[int, Min(1)] = 100
     """Uniformly random steps before the first update."""
-    batch_size: Annotated[int, Min(1)] = 256
-    """Transitions per update."""
-    lr: Annotated[float, Min(0, exclusive=True)] = 1e-3
-    """Adam's learning rate (actor, critics, temperature)."""
     hidden: Annotated[tuple[int, ...], Min(1)] = (256, 256)
     """Hidden widths of the actor and of each critic."""
-    eval_every: Annotated[int, Min(1)] = 1_000
-    """Environment steps between evaluations (and checkpoints)."""
-    eval_episodes: Annotated[int, Min(1)] = 10
-    """Deterministic episodes per evaluation."""
-
-    def quick(self) -> Config:
-        return replace(
-            self,
-            total_timesteps=600,
-            learning_starts=200,
-            batch_size=32,
-            hidden=(32, 32),
-            eval_every=200,
-            eval_episodes=2,
-        )
 
 
 def make_agent(cfg: Config, seed: int) -> Any:
     """The agent this milestone trains (``groundup play`` rebuilds it from the run)."""
     from groundup.rl.actor_critic import SAC, SACConfig
 
-    return SAC(
-        SACConfig(
-            total_timesteps=cfg.total_timesteps,
-            learning_starts=cfg.learning_starts,
-            batch_size=cfg.batch_size,
-            policy_lr=cfg.lr,
-            q_lr=cfg.lr,
-            hidden_sizes=tuple(cfg.hidden),
-            seed=seed,
-        )
-    )
+    return SAC(SACConfig(**cfg.agent_kwargs(), seed=seed))
 
 
 def train(cfg: Config, ctx: RunContext) -> dict[str, Any]:
     agent = make_agent(cfg, ctx.seed)
-    summary = train_in_chunks(
-        ctx, agent, cfg.total_timesteps, cfg.eval_every, cfg.eval_episodes, TARGET
-    )
-    return {**summary, "alpha": agent.alpha}
+    return {**train_pendulum(cfg, ctx, agent), "alpha": agent.alpha}
 
 
 MILESTONE = Milestone(
@@ -82,5 +46,5 @@ MILESTONE = Milestone(
     expected_time="~6-15 min (20,000 updates of 256-256 networks)",
     train=train,
     config=Config,
-    check=lambda s: s["eval_return"] >= TARGET,
+    check=lambda s: s["eval_return"] >= PENDULUM_TARGET,
 )

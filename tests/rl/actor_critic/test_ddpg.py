@@ -9,7 +9,6 @@ import pytest
 import torch
 
 from groundup.rl.actor_critic import DDPG, DDPGConfig, ddpg_targets
-from groundup.rl.envs import IdentityEnvBox
 from tests.rl.actor_critic import _torch_twin as twin
 
 
@@ -88,19 +87,8 @@ def test_exploration_adds_scaled_noise_and_stays_in_the_box():
     assert np.array_equal(agent.act(obs), mu)  # deterministic is deterministic
 
 
-def test_ddpg_learns_the_identity_box_env_in_2000_steps():
-    cfg = DDPGConfig(
-        total_timesteps=2000,
-        learning_starts=200,
-        batch_size=64,
-        hidden_sizes=(32, 32),
-        gamma=0.0,
-        seed=0,
-    )
-    agent = DDPG(cfg, env_fn=lambda: IdentityEnvBox(eps=0.2, ep_length=20))
-    agent.learn()
-    mean, _ = agent.evaluate(num_episodes=10)
-    assert mean >= 17.0  # of 20; random play earns 4
+def test_ddpg_learns_the_identity_box_env_in_2000_steps(identity_box_return):
+    assert identity_box_return(DDPG, DDPGConfig) >= 17.0  # of 20; random play earns 4
 
 
 def test_a_discrete_env_is_refused_naming_its_space():

@@ -9,7 +9,6 @@ import pytest
 from groundup import Tensor
 from groundup.optim import Adam
 from groundup.rl.actor_critic import SAC, SACConfig, sac_temperature_loss
-from groundup.rl.envs import IdentityEnvBox
 
 
 def test_temperature_loss_value_and_gradient_by_hand():
@@ -34,19 +33,8 @@ def test_temperature_moves_to_steer_entropy_to_the_target(entropy, direction):
     assert np.sign(log_alpha.detach().numpy()[0]) == direction
 
 
-def test_sac_learns_the_identity_box_env_in_2000_steps():
-    cfg = SACConfig(
-        total_timesteps=2000,
-        learning_starts=200,
-        batch_size=64,
-        hidden_sizes=(32, 32),
-        gamma=0.0,
-        seed=0,
-    )
-    agent = SAC(cfg, env_fn=lambda: IdentityEnvBox(eps=0.2, ep_length=20))
-    agent.learn()
-    mean, _ = agent.evaluate(num_episodes=10)
-    assert mean >= 17.0  # of 20; random play earns 4
+def test_sac_learns_the_identity_box_env_in_2000_steps(identity_box_return):
+    assert identity_box_return(SAC, SACConfig) >= 17.0  # of 20; random play earns 4
 
 
 def test_a_discrete_env_is_refused():

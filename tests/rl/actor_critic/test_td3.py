@@ -10,7 +10,6 @@ import pytest
 import torch
 
 from groundup.rl.actor_critic import TD3, TD3Config, td3_target_actions
-from groundup.rl.envs import IdentityEnvBox
 from tests.rl.actor_critic import _torch_twin as twin
 
 
@@ -109,19 +108,8 @@ def test_actor_and_targets_move_only_every_policy_delay_updates():
         assert [m[k] for m in moved] == [False, False, True, False, False, True]
 
 
-def test_td3_learns_the_identity_box_env_in_2000_steps():
-    cfg = TD3Config(
-        total_timesteps=2000,
-        learning_starts=200,
-        batch_size=64,
-        hidden_sizes=(32, 32),
-        gamma=0.0,
-        seed=0,
-    )
-    agent = TD3(cfg, env_fn=lambda: IdentityEnvBox(eps=0.2, ep_length=20))
-    agent.learn()
-    mean, _ = agent.evaluate(num_episodes=10)
-    assert mean >= 17.0  # of 20; random play earns 4
+def test_td3_learns_the_identity_box_env_in_2000_steps(identity_box_return):
+    assert identity_box_return(TD3, TD3Config) >= 17.0  # of 20; random play earns 4
 
 
 def test_a_discrete_env_is_refused_naming_its_space():

@@ -96,6 +96,7 @@ CONVERTED = [
     "implementation/18-autoencoders-and-vaes.md",
     "implementation/19-gans.md",
     "implementation/20-diffusion.md",
+    "implementation/21-robotics-rl.md",
     "study-guide/cnn-resnet.md",
     "study-guide/gpt-transformer.md",
     "study-guide/mechanistic-interpretability.md",

@@ -102,3 +102,32 @@ def test_bad_methods_and_lengths_are_clear_errors():
         Config(methods=("grpo", "reinforce")).resolve()
     with pytest.raises(ConfigError, match="block_size"):
         Config(prompt_length=40, max_new_tokens=40).resolve()
+
+
+def test_a_gpt_shakespeare_run_is_the_base_with_set_base(tmp_path):
+    from groundup.errors import GroundupError
+    from groundup.milestones.runner import run_milestone
+
+    gpt = run_milestone("gpt-shakespeare", quick=True, runs_dir=tmp_path, show_progress=False)
+    opts = {
+        "base": str(gpt.out_dir),
+        "methods": "grpo",
+        "prompt_length": "6",
+        "max_new_tokens": "8",
+    }
+    run = run_milestone(
+        "align-compare", quick=True, options=opts, runs_dir=tmp_path, show_progress=False
+    )
+    assert (
+        run.summary["base"]["base"] == str(gpt.out_dir) and run.summary["base"]["base_iters"] == 30
+    )
+    assert list(run.summary["methods"]) == ["grpo"]
+    # the quick GPT reads 16 characters: 12 + 12 do not fit, and the error says so
+    with pytest.raises(GroundupError, match="block_size 16"):
+        run_milestone(
+            "align-compare",
+            quick=True,
+            options={"base": str(gpt.out_dir)},
+            runs_dir=tmp_path,
+            show_progress=False,
+        )

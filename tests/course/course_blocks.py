@@ -77,6 +77,7 @@ CONVERTED = [
     "formulas/d1-foundational-rl.md",
     "formulas/d2-policy-optimization.md",
     "formulas/d3-reward-modeling-rlhf.md",
+    "formulas/e1-deconstructing-dapo.md",
     "implementation/01-numerics-and-metrics.md",
     "implementation/02-autograd-and-gradient-checking.md",
     "implementation/03-layers-and-activations.md",

@@ -19,8 +19,14 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	$(BIN)/python -m pip install -e '.[dev]'
 	touch $@
 
+# The course's slide tool: Marp CLI from npm, pinned by package.json and package-lock.json
+# (tests/course/test_slides.py builds every alignment lesson's deck with it).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
 install: $(VENV)/.installed
-dev: $(VENV)/.installed-dev
+dev: $(VENV)/.installed-dev node_modules/.installed
 
 # The main job: train the MLP milestone on the bundled MNIST digits (mnist-5k); its time and
 # target are in `groundup run --list`, the measured run in docs/results.md.
@@ -32,11 +38,12 @@ demo: install
 # (multi-threaded OpenBLAS under contention is 10-100x slower on small matrices).
 TEST_ENV := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-# System programs the tests drive: tmux (the workbench's watch mode) and Debian's chromium
-# (the course site's browser test, through Playwright; no browser is downloaded). As root
+# System programs the tests drive: tmux (the workbench's watch mode), Debian's chromium
+# (the course site's browser test, through Playwright; no browser is downloaded) and npm (Node.js,
+# for the slides' Marp CLI; `make dev` installs it from package.json). As root
 # on Debian/Ubuntu they are installed with apt-get; otherwise `make test` stops before the
 # tests with the command to run.
-SYSTEM_DEPS := $(strip $(if $(shell command -v tmux),,tmux) $(if $(wildcard /usr/bin/chromium),,chromium))
+SYSTEM_DEPS := $(strip $(if $(shell command -v tmux),,tmux) $(if $(wildcard /usr/bin/chromium),,chromium) $(if $(shell command -v npm),,npm))
 
 system-deps:
 ifneq ($(SYSTEM_DEPS),)
@@ -69,4 +76,4 @@ bench: dev
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info
+	rm -rf $(VENV) node_modules build dist src/*.egg-info

@@ -39,8 +39,12 @@ run_lesson = lesson_format.run_lesson
 
 
 def lesson_files() -> list[Path]:
-    """Every Markdown page under ``course/`` (all tracks), sorted."""
-    return sorted(COURSE.rglob("*.md"))
+    """Every Markdown page under ``course/`` (all tracks), sorted.
+
+    A lesson's slide deck (``alignment/lesson_NN/slides/*.md``) is Marp's Markdown, not a page of
+    the site: it is built by Marp (``tests/course/test_slides.py``), not by MkDocs.
+    """
+    return sorted(p for p in COURSE.rglob("*.md") if "slides" not in p.relative_to(COURSE).parts)
 
 
 def page_id(page: Path) -> str:
@@ -61,10 +65,18 @@ def references(text: str) -> list[tuple[int, str]]:
 #: added here when it is converted; the list only grows.
 CONVERTED = [
     "TEMPLATE.md",
-    "alignment/01-ml-foundations.md",
-    "alignment/02-deep-learning-essentials.md",
-    "alignment/03-sequence-modelling-transformers.md",
-    "alignment/04-llm-training-pipeline.md",
+    "alignment/lesson_01/conspect.md",
+    "alignment/lesson_02/conspect.md",
+    "alignment/lesson_03/conspect.md",
+    "alignment/lesson_04/conspect.md",
+    "alignment/lesson_05/conspect.md",
+    "alignment/lesson_06/conspect.md",
+    "alignment/lesson_07/conspect.md",
+    "alignment/lesson_08/conspect.md",
+    "alignment/lesson_09/conspect.md",
+    "alignment/lesson_10/conspect.md",
+    "alignment/lesson_11/conspect.md",
+    "alignment/lesson_12/conspect.md",
     "formulas/a1-notation.md",
     "formulas/a2-linear-algebra.md",
     "formulas/a3-probability-statistics.md",

@@ -213,9 +213,10 @@ def page_problems(
 def page_url(page: Path) -> str:
     """The built URL path of a lesson (MkDocs' directory URLs)."""
     rel = page.relative_to(COURSE).with_suffix("")
-    return (
-        "" if str(rel) == "index" else (str(rel.parent) + "/" if rel.name == "index" else f"{rel}/")
-    )
+    if str(rel) == "index":
+        return ""
+    # a folder's README.md is its index page, as index.md is
+    return str(rel.parent) + "/" if rel.name in ("index", "README") else f"{rel}/"
 
 
 def test_course_browser_every_page_renders(site, serve, browser, tmp_path) -> None:

@@ -34,7 +34,7 @@ class Config(BaseModelConfig):
     """Shortest word."""
     max_len: Annotated[int, Min(1)] = 5
     """Longest word."""
-    sft_steps: Annotated[int, Min(0)] = 300
+    sft_steps: Annotated[int, Min(0)] = 120
     """Supervised steps (the warm start)."""
     sft_batch: Annotated[int, Min(1)] = 32
     """Pairs per SFT step."""
@@ -199,7 +199,7 @@ MILESTONE = Milestone(
     title="SFT warm start then GRPO on rev: (reverse a word), exact match on held-out words",
     phase="Alignment course, lesson 8 (verifiable rewards); six-month syllabus, week 16",
     target="held-out exact match after GRPO above that after SFT",
-    expected_time="~5-10 min (300 SFT steps, 40 GRPO steps; the base is pretrained once and cached)",
+    expected_time="~2-4 min (120 SFT steps, 40 GRPO steps; the base is pretrained once and cached)",
     train=train,
     config=Config,
     check=lambda s: s["exact_after_grpo"] > s["exact_after_sft"],

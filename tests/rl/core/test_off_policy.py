@@ -142,3 +142,11 @@ def test_a_state_from_another_environment_is_refused():
     other = DQN(agent.config)  # CartPole-v1 (the config's env), not the identity env
     with pytest.raises(ValueError, match="layers are"):
         other.load_state_dict(state)
+
+
+def test_a_state_without_the_environment_arrays_is_refused_clearly():
+    agent = small_dqn()
+    state = agent.state_dict()
+    del state["env"], state["autoreset"]  # what a checkpoint with a pickled env lacks
+    with pytest.raises(ValueError, match="holds no environment state"):
+        small_dqn().load_state_dict(state)

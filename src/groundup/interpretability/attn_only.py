@@ -52,14 +52,20 @@ class AttnOnlyBlock(Module):
 
 
 class AttnOnlyTransformer(Module):
-    """Token + learned position embedding, ``n_layer`` attention-only blocks, unembedding.
+    r"""Token + learned position embedding, ``n_layer`` attention-only blocks, unembedding.
 
     Parameters
     ----------
     vocab_size, n_layer, n_head, d_model, block_size : int
     dtype : numpy dtype
+    init_std : float, optional
+        Every parameter starts at $\mathcal N(0, \text{init\_std}^2)$ (GPT-2: 0.02). None
+        (the default) keeps each layer's own start, PyTorch's: embeddings $\mathcal N(0, 1)$,
+        linear weights $U(-1/\sqrt{d}, 1/\sqrt{d})$. With no LayerNorm the small GPT-2 start
+        keeps the residual stream, and so the attention scores, near zero: every pattern
+        stays uniform and induction heads form thousands of steps later, or not at all.
     generator : np.random.Generator or int, optional
-        For the initial values (normal, std 0.02, as GPT-2).
+        For the initial values.
 
     ``forward(idx)`` maps token ids ``(B, T)`` to logits ``(B, T, vocab_size)``.
     """
@@ -73,6 +79,7 @@ class AttnOnlyTransformer(Module):
         block_size: int = 32,
         dtype: Any = np.float32,
         generator: Any = None,
+        init_std: float | None = None,
     ) -> None:
         super().__init__()
         rng = make_rng(generator)
@@ -87,8 +94,9 @@ class AttnOnlyTransformer(Module):
             }
         )
         self.lm_head = Linear(d_model, vocab_size, bias=False, dtype=dtype, generator=rng)
-        for p in self.parameters():
-            init.normal_(p, 0.0, 0.02, generator=rng)
+        if init_std is not None:
+            for p in self.parameters():
+                init.normal_(p, 0.0, init_std, generator=rng)
 
     def forward(self, idx: Any) -> Tensor:
         idx = np.asarray(getattr(idx, "data", idx))

@@ -346,8 +346,8 @@ MILESTONE = Milestone(
         "uniform attention) or a duplicate-token head (score >= 0.5)"
     ),
     expected_time=(
-        "~14 min for 4,000 steps at load ~15 on 2 shared cores (niced, one BLAS thread); "
-        "the phase change comes at step 1,500-2,500"
+        "8-15 min for 4,000 steps at load 15-25 on 2 shared cores (niced, one BLAS thread); "
+        "the phase change came at step 1,250 to 3,600+ (seed 2 had not finished it at 4,000)"
     ),
     train=train,
     config=Config,

@@ -39,11 +39,12 @@ demo: install
 TEST_ENV := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 # System programs the tests drive: tmux (the workbench's watch mode), Debian's chromium
-# (the course site's browser test, through Playwright; no browser is downloaded) and npm (Node.js,
-# for the slides' Marp CLI; `make dev` installs it from package.json). As root
+# (the course site's browser test, through Playwright; no browser is downloaded), npm (Node.js,
+# for the slides' Marp CLI; `make dev` installs it from package.json) and poppler-utils (pdftoppm,
+# pdffonts: the book's test renders the PDF's pages). As root
 # on Debian/Ubuntu they are installed with apt-get; otherwise `make test` stops before the
 # tests with the command to run.
-SYSTEM_DEPS := $(strip $(if $(shell command -v tmux),,tmux) $(if $(wildcard /usr/bin/chromium),,chromium) $(if $(shell command -v npm),,npm))
+SYSTEM_DEPS := $(strip $(if $(shell command -v tmux),,tmux) $(if $(wildcard /usr/bin/chromium),,chromium) $(if $(shell command -v npm),,npm) $(if $(shell command -v pdftoppm),,poppler-utils))
 
 system-deps:
 ifneq ($(SYSTEM_DEPS),)

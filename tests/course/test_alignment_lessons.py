@@ -117,3 +117,12 @@ def test_alignment_homework_check_finds_what_does_not_exist() -> None:
     assert "the reading list has no full reference (Authors (Year). Title.)" in readme_problems(
         bare
     )
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[p.name for p in LESSONS])
+def test_alignment_readme_notebook_command_finds_its_conspect(lesson: Path) -> None:
+    from groundup.cli.docs import find_lesson
+
+    readme = (lesson / "README.md").read_text(encoding="utf-8")
+    lesson_id = re.search(r"`groundup lesson (\S+) --notebook`", readme)[1]
+    assert find_lesson(lesson_id, COURSE) == lesson / "conspect.md"

@@ -24,10 +24,15 @@ SMALL_VIT = dict(image_size=28, patch_size=7, num_classes=10, dim=16, depth=2, h
 def test_model_steps_match_torch_for_three_steps(make) -> None:
     run_g, run_r = make()
     losses = []
-    for _ in range(3):  # later steps see the optimiser's updates on both sides
+    for step in range(3):  # later steps see the optimiser's updates on both sides
         (loss, grad), (loss_t, grad_t) = run_g(), run_r()
         assert loss == pytest.approx(loss_t, rel=1e-5)
-        assert_close(grad, grad_t, rtol=1e-4, atol=1e-6)
+        # Step 1 starts from the same weights: only float32 rounding differs. Adam divides
+        # each gradient by its own size, so a rounding-level difference in a small entry
+        # becomes a difference of up to lr in its weight: from step 2 on, the sides'
+        # weights differ by that much (a BatchNorm model measured 1e-5 after 3 steps).
+        rtol, atol = (1e-4, 1e-6) if step == 0 else (1e-3, 3e-5)
+        assert_close(grad, grad_t, rtol=rtol, atol=atol)
         losses.append(loss)
     assert losses[2] < losses[0]  # the steps train: the same batch's loss goes down
 

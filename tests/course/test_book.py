@@ -26,6 +26,10 @@ CHAPTERS = [COURSE / "alignment" / f"lesson_{n:02d}" / "conspect.md" for n in (5
 RAW = ("$", "\\frac", "\\(", "\\[", "\\mathbb")
 
 
+#: one worker under xdist (make test: --dist loadgroup): the book is built once, by the module fixture
+pytestmark = pytest.mark.xdist_group("book")
+
+
 @pytest.fixture(scope="module")
 def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for tool in ("pdftoppm", "pdftotext", "pdffonts"):

@@ -40,6 +40,10 @@ INSPECT = """() => {
 }"""
 
 
+#: one worker under xdist (make test: --dist loadgroup): the slides are built once, by the module fixture
+pytestmark = pytest.mark.xdist_group("slides")
+
+
 @pytest.fixture(scope="module")
 def decks(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("slides")

@@ -266,10 +266,10 @@ def _figure(ctx: RunContext, results: dict[str, Any], betas: tuple[float, ...]) 
 
 MILESTONE = Milestone(
     name="align-dpo",
-    title="DPO for three betas on noisy Bradley-Terry pairs labelled by a hidden gold scorer; a proxy RM validated against the noise ceiling",
+    title="DPO, 3 betas, on gold-labelled noisy pairs",
     phase="Alignment course, lesson 4 (preference data, reward modelling); six-month syllabus, week 16",
-    target="gold score above the base's for every beta; RM held-out accuracy above chance",
-    expected_time="~3-6 min (1,000 pairs, 100 RM steps, 3 x 40 DPO steps)",
+    target="gold up for every beta",
+    expected_time="~3 min",
     train=train,
     config=Config,
     check=lambda s: (

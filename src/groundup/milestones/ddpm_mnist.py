@@ -18,13 +18,13 @@ Written: ``ddim_samples.png`` (DDIM-50) and ``ancestral_samples.png`` ($T$ ances
 one row per digit.
 
 **Cost.** One training step of the default U-Net (16-32-32 channels, 176k parameters,
-batch 64) measured 0.95 s of CPU time (``time.process_time``) on this machine, and a
-no-grad forward pass of the 128 images of a guided sampling step 0.48 s. The 5,000 steps
-of the research notes' budget are then about 80 min of one core, DDIM-50 on 1,000 digits
-about 4 min and the ancestral grid (100 digits, $T$ = 1,000 calls) about 6 min: feasible
-on an idle machine, not on the shared 2 cores of the session that wrote it (load 15-20,
-where the same step took 27 s of wall time). ``--quick`` runs in seconds and checks only
-the plumbing; ``docs/results.md`` says what was measured.
+batch 64) measured 1.39 s of CPU time against PyTorch's 0.32 s (``python -m benchmarks
+diffusion --clock cpu``), and a guided sampling step on 64 digits 0.81 s. The 5,000 steps
+of the research notes' budget are then about 2 hours of one core, DDIM-50 on 1,000 digits
+about 10 min and the ancestral grid (100 digits, $T$ = 1,000 calls) about 20 min: feasible
+on an idle machine, not on the shared 2 cores of the session that wrote it (load 15-30,
+where one step took 27 s of wall time). ``--quick`` runs in seconds and checks only the
+plumbing; ``docs/results.md`` says what was measured.
 """
 
 from __future__ import annotations
@@ -163,7 +163,7 @@ MILESTONE = Milestone(
     title="DDPM U-Net (GroupNorm, time embedding, CFG label) on 4,000 MNIST digits, sampled with DDIM-50",
     phase="Phase 9 (implementation curriculum; six-month syllabus week 10), weeks 18-20",
     target="FD <= 20 of 1,000 DDIM-50 samples on the evaluation package's LeNet features (floor reported)",
-    expected_time="~90 min on an idle core (5,000 steps at ~1 s, then DDIM-50 on 1,000 digits and the ancestral grid)",
+    expected_time="~2.5 h on an idle core (5,000 steps at ~1.4 s, then DDIM-50 on 1,000 digits and the ancestral grid)",
     train=train,
     config=Config,
     check=lambda s: s["fd"] <= 20.0,

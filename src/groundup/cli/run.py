@@ -43,12 +43,20 @@ def _short_time(text: str) -> str:
     return m.group(0) if m else text.split(";")[0].split("(")[0].strip()
 
 
+def _clip(text: str, limit: int = 64) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;") + "…"
+
+
 def _short_target(text: str) -> str:
-    return re.sub(r"\s*\([^)]*\)", "", text).strip()
+    # the first clause, clipped: `groundup run --list NAME` prints the whole target
+    return _clip(re.sub(r"\s*\([^)]*\)", "", text).split(";")[0].strip())
 
 
 def _short_title(text: str) -> str:
-    return re.sub(r"\s*\([^)]*\)", "", re.split(r"[:;]", text)[0]).strip()
+    return _clip(re.sub(r"\s*\([^)]*\)", "", re.split(r"[:;]", text)[0]).strip())
 
 
 def list_milestones(console: Any) -> None:

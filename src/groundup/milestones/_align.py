@@ -12,12 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 import numpy as np
 
-from groundup.milestones.base import Min, RunConfig
+from groundup.milestones.base import ConfigError, Min, RunConfig
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,24 @@ class BaseModelConfig(RunConfig):
     """AdamW iterations of pretraining on the plays (batch 16, lr 2e-3, cosine to 2e-4)."""
     cache_base: bool = True
     """Keep the pretrained base in the data cache and reuse it."""
+
+    def quick_base(self, **task: Any) -> Any:
+        """This config with the tiny, uncached base of every alignment ``--quick`` run, and ``task``."""
+        return replace(
+            self,
+            n_layer=1,
+            n_head=2,
+            n_embd=32,
+            block_size=32,
+            pretrain_iters=20,
+            cache_base=False,
+            **task,
+        )
+
+    def check_base(self) -> None:
+        """Raise :class:`ConfigError` for a base whose heads do not divide its width."""
+        if self.n_embd % self.n_head:
+            raise ConfigError(f"n_head={self.n_head} must divide n_embd={self.n_embd}")
 
 
 def tokenizer_and_text() -> tuple[Any, dict[str, str]]:

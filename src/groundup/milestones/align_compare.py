@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import numpy as np
@@ -70,14 +70,7 @@ class Config(BaseModelConfig):
     """Held-out prompts (one sample each)."""
 
     def quick(self) -> Config:
-        return replace(
-            self,
-            n_layer=1,
-            n_head=2,
-            n_embd=32,
-            block_size=32,
-            pretrain_iters=20,
-            cache_base=False,
+        return self.quick_base(
             token_budget=150,
             prompts_per_step=2,
             num_generations=4,
@@ -93,8 +86,7 @@ class Config(BaseModelConfig):
             raise ConfigError(
                 f"--set methods: unknown {bad}; choose from {', '.join(METHOD_NAMES)}"
             )
-        if self.n_embd % self.n_head:
-            raise ConfigError(f"n_head={self.n_head} must divide n_embd={self.n_embd}")
+        self.check_base()
         if self.base is None and self.prompt_length + self.max_new_tokens > self.block_size:
             raise ConfigError(
                 f"prompt_length {self.prompt_length} + max_new_tokens {self.max_new_tokens} "

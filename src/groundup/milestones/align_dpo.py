@@ -23,7 +23,7 @@ policy (``tests/alignment/tasks/test_gold.py``).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import numpy as np
@@ -64,14 +64,7 @@ class Config(BaseModelConfig):
     """Held-out prompts sampled for gold, proxy and KL."""
 
     def quick(self) -> Config:
-        return replace(
-            self,
-            n_layer=1,
-            n_head=2,
-            n_embd=32,
-            block_size=32,
-            pretrain_iters=20,
-            cache_base=False,
+        return self.quick_base(
             pairs=24,
             heldout_pairs=12,
             prompt_length=12,
@@ -84,8 +77,7 @@ class Config(BaseModelConfig):
         )
 
     def resolve(self) -> Config:
-        if self.n_embd % self.n_head:
-            raise ConfigError(f"n_head={self.n_head} must divide n_embd={self.n_embd}")
+        self.check_base()
         if self.base is None and self.prompt_length + self.max_new_tokens > self.block_size:
             raise ConfigError(
                 f"prompt_length {self.prompt_length} + max_new_tokens {self.max_new_tokens} "

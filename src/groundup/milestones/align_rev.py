@@ -17,7 +17,7 @@ DAPO, Dr. GRPO and TRL's default).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import numpy as np
@@ -54,14 +54,7 @@ class Config(BaseModelConfig):
     """Held-out words evaluated (greedy decoding)."""
 
     def quick(self) -> Config:
-        return replace(
-            self,
-            n_layer=1,
-            n_head=2,
-            n_embd=32,
-            block_size=32,
-            pretrain_iters=20,
-            cache_base=False,
+        return self.quick_base(
             sft_steps=6,
             sft_batch=8,
             rl_steps=4,
@@ -74,8 +67,7 @@ class Config(BaseModelConfig):
     def resolve(self) -> Config:
         if self.min_len > self.max_len:
             raise ConfigError(f"min_len={self.min_len} exceeds max_len={self.max_len}")
-        if self.n_embd % self.n_head:
-            raise ConfigError(f"n_head={self.n_head} must divide n_embd={self.n_embd}")
+        self.check_base()
         if self.base is None and 2 * self.max_len + 7 > self.block_size:
             raise ConfigError(f"max_len={self.max_len} needs block_size >= {2 * self.max_len + 7}")
         return self
